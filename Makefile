@@ -26,9 +26,10 @@ ALL_TARGETS :=        # built by `make`
 TEST_TARGETS :=       # phony targets `make test` runs, in order
 CLEAN_EXTRA :=
 
-include mk/capnp.mk
-include mk/tools.mk
+# Every component's fragment; mk/tests.mk defines the unit-test rules the
+# others use, so it is read first.
 include mk/tests.mk
+include $(filter-out mk/tests.mk,$(sort $(wildcard mk/*.mk)))
 
 .PHONY: all help deps test clean run generated generated-code-check
 all: $(ALL_TARGETS)

@@ -382,4 +382,22 @@ int capn_builder_finish(struct capn_builder *b, const void **framed, size_t *len
  * check what was built without framing it first. */
 int capn_builder_as_reader(const struct capn_builder *b, struct capn_reader *r);
 
+/* ------------------------------------------------------------------ schema metadata (used by generated tables) */
+
+/* One method of an interface, as the schema declares it. */
+struct capn_method_info {
+	const char *name;  /* the schema name, e.g. "writeLine" */
+	uint16_t ordinal;  /* the method ordinal (@N), what a call carries */
+};
+
+/* One interface of a schema file. tools/capnpc-c emits, per file with prefix
+ * P, `const struct capn_interface_info P_interfaces[]` (P_interface_count
+ * entries, in declaration order) and lookups P_interface_by_name/_by_id. */
+struct capn_interface_info {
+	const char *name;    /* the schema path, e.g. "Console" or "Outer.Inner" */
+	uint64_t id;         /* the interface id (@0x...) */
+	uint16_t method_count;
+	const struct capn_method_info *methods; /* indexed by ordinal; NULL if none */
+};
+
 #endif /* CAPN_H */

@@ -207,20 +207,20 @@ static capn_list_r empty_list(struct capn_reader *m, int16_t nesting)
 	return l;
 }
 
-/* Follow a struct pointer at word `slot` of `seg`. *is_null reports a null
- * pointer (so callers can substitute a default). */
+/* Follow a struct pointer at word `slot` of `seg`. *use_default is set when the
+ * pointer is null or malformed (the error is recorded), so that callers
+ * substitute the field's default. */
 static capn_struct_r read_struct_at(struct capn_reader *m, const struct capn_segment *seg,
-                                    uint32_t slot, int16_t nesting, bool *is_null)
+                                    uint32_t slot, int16_t nesting, bool *use_default)
 {
 	struct capn__target t;
-	*is_null = false;
+	*use_default = true; /* until the pointer proves sound */
 	int err = capn__resolve(m, seg, slot, &t);
 	if (err) {
 		capn__fail(m, err);
 		return empty_struct(m, 0);
 	}
 	if (t.tag == 0) {
-		*is_null = true;
 		return empty_struct(m, 0);
 	}
 	if ((t.tag & 3) != CAPN_PTR_STRUCT) {
@@ -243,6 +243,7 @@ static capn_struct_r read_struct_at(struct capn_reader *m, const struct capn_seg
 	if (!charge(m, words ? words : 1))
 		return empty_struct(m, 0);
 	const uint8_t *base = t.seg->data + (size_t)t.index * 8u;
+	*use_default = false;
 	capn_struct_r s = {
 		.msg = m,
 		.seg = t.seg,
@@ -282,17 +283,16 @@ static bool list_compatible(enum capn_list_kind kind, unsigned size, uint32_t da
 
 static capn_list_r read_list_at(struct capn_reader *m, const struct capn_segment *seg,
                                 uint32_t slot, int16_t nesting, enum capn_list_kind kind,
-                                bool *is_null)
+                                bool *use_default)
 {
 	struct capn__target t;
-	*is_null = false;
+	*use_default = true; /* until the pointer proves sound */
 	int err = capn__resolve(m, seg, slot, &t);
 	if (err) {
 		capn__fail(m, err);
 		return empty_list(m, 0);
 	}
 	if (t.tag == 0) {
-		*is_null = true;
 		return empty_list(m, 0);
 	}
 	if ((t.tag & 3) != CAPN_PTR_LIST) {
@@ -355,6 +355,7 @@ static capn_list_r read_list_at(struct capn_reader *m, const struct capn_segment
 		capn__fail(m, CAPN_ERR_ELEMENT_SIZE);
 		return empty_list(m, 0);
 	}
+	*use_default = false;
 	return l;
 }
 
@@ -366,30 +367,30 @@ static uint32_t ptr_slot(capn_struct_r s, uint16_t i)
 
 capn_struct_r capn_default_struct(const struct capn_segment *def)
 {
-	bool is_null;
+	bool use_default;
 	if (!def || def->words == 0)
 		return empty_struct(NULL, 0);
-	return read_struct_at(NULL, def, 0, CAPN_DEFAULT_NESTING_LIMIT, &is_null);
+	return read_struct_at(NULL, def, 0, CAPN_DEFAULT_NESTING_LIMIT, &use_default);
 }
 
 capn_struct_r capn_reader_root(struct capn_reader *r)
 {
-	bool is_null;
+	bool use_default;
 	if (r->nsegs == 0) {
 		capn__fail(r, CAPN_ERR_TRUNCATED);
 		return empty_struct(r, 0);
 	}
-	capn_struct_r s = read_struct_at(r, &r->segs[0], 0, (int16_t)r->nesting_limit, &is_null);
+	capn_struct_r s = read_struct_at(r, &r->segs[0], 0, (int16_t)r->nesting_limit, &use_default);
 	return s;
 }
 
 capn_struct_r capn_get_struct(capn_struct_r s, uint16_t i, const struct capn_segment *def)
 {
-	bool is_null = true;
+	bool use_default = true;
 	capn_struct_r out = empty_struct(s.msg, 0);
 	if (i < s.ptr_count)
-		out = read_struct_at(s.msg, s.seg, ptr_slot(s, i), s.nesting_left, &is_null);
-	if (is_null && def)
+		out = read_struct_at(s.msg, s.seg, ptr_slot(s, i), s.nesting_left, &use_default);
+	if (use_default && def)
 		return capn_default_struct(def);
 	return out;
 }
@@ -397,28 +398,28 @@ capn_struct_r capn_get_struct(capn_struct_r s, uint16_t i, const struct capn_seg
 capn_list_r capn_get_list(capn_struct_r s, uint16_t i, enum capn_list_kind kind,
                           const struct capn_segment *def)
 {
-	bool is_null = true;
+	bool use_default = true;
 	capn_list_r out = empty_list(s.msg, 0);
 	if (i < s.ptr_count)
-		out = read_list_at(s.msg, s.seg, ptr_slot(s, i), s.nesting_left, kind, &is_null);
-	if (is_null && def && def->words) {
+		out = read_list_at(s.msg, s.seg, ptr_slot(s, i), s.nesting_left, kind, &use_default);
+	if (use_default && def && def->words) {
 		/* A list default is a constant whose word 0 points at the list. */
-		return read_list_at(NULL, def, 0, CAPN_DEFAULT_NESTING_LIMIT, kind, &is_null);
+		return read_list_at(NULL, def, 0, CAPN_DEFAULT_NESTING_LIMIT, kind, &use_default);
 	}
 	return out;
 }
 
-static capn_list_r read_bytes(capn_struct_r s, uint16_t i, bool *is_null)
+static capn_list_r read_bytes(capn_struct_r s, uint16_t i, bool *use_default)
 {
-	*is_null = true;
+	*use_default = true;
 	if (i >= s.ptr_count)
 		return empty_list(s.msg, 0);
 	capn_list_r l = read_list_at(s.msg, s.seg, ptr_slot(s, i), s.nesting_left,
-	                             CAPN_LIST_BYTE, is_null);
-	if (!*is_null && l.elem_size != CAPN_SZ_BYTE && l.data) {
+	                             CAPN_LIST_BYTE, use_default);
+	if (!*use_default && l.elem_size != CAPN_SZ_BYTE && l.data) {
 		/* Text and data are byte lists exactly, not upgraded structs. */
 		capn__fail(s.msg, CAPN_ERR_ELEMENT_SIZE);
-		*is_null = true;
+		*use_default = true;
 		return empty_list(s.msg, 0);
 	}
 	return l;
@@ -427,9 +428,9 @@ static capn_list_r read_bytes(capn_struct_r s, uint16_t i, bool *is_null)
 capn_text capn_get_text(capn_struct_r s, uint16_t i, const char *def, uint32_t def_len)
 {
 	capn_text dflt = { def ? def : "", def ? def_len : 0 };
-	bool is_null;
-	capn_list_r l = read_bytes(s, i, &is_null);
-	if (is_null || !l.data)
+	bool use_default;
+	capn_list_r l = read_bytes(s, i, &use_default);
+	if (use_default || !l.data)
 		return dflt;
 	if (l.count == 0 || l.data[l.count - 1] != 0) {
 		capn__fail(s.msg, CAPN_ERR_TEXT);
@@ -442,9 +443,9 @@ capn_text capn_get_text(capn_struct_r s, uint16_t i, const char *def, uint32_t d
 capn_data capn_get_data(capn_struct_r s, uint16_t i, const void *def, uint32_t def_len)
 {
 	capn_data dflt = { def, def ? def_len : 0 };
-	bool is_null;
-	capn_list_r l = read_bytes(s, i, &is_null);
-	if (is_null || !l.data)
+	bool use_default;
+	capn_list_r l = read_bytes(s, i, &use_default);
+	if (use_default || !l.data)
 		return dflt;
 	capn_data d = { l.data, l.count };
 	return d;

@@ -18,7 +18,7 @@ CAPNP ?= capnp
 # Host programs (tools, tests, the simulator). Warnings are errors everywhere.
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wno-unused-parameter
-HOST_CFLAGS := -std=c11 -O2 -g $(WARN) -D_GNU_SOURCE -Ischema -Ischema/capnp -Iinclude
+HOST_CFLAGS := -std=c11 -O2 -g $(WARN) -D_GNU_SOURCE -Ischema -Ischema/capnp -Iinclude -iquote common
 HOST_CXXFLAGS := -std=c++17 -O2 -g -Wall -Wextra -Werror
 
 # Aggregates filled in by the fragments.
@@ -31,7 +31,7 @@ CLEAN_EXTRA :=
 include mk/tests.mk
 include $(filter-out mk/tests.mk,$(sort $(wildcard mk/*.mk)))
 
-.PHONY: all help deps test clean run generated generated-code-check
+.PHONY: all help deps test clean generated generated-code-check
 all: $(ALL_TARGETS)
 
 deps:
@@ -43,10 +43,6 @@ test: deps all
 	@rm -f $(B)/test-results; mkdir -p $(B)
 	@$(MAKE) --no-print-directory -k $(TEST_TARGETS) || true
 	@tools/test-summary.sh $(B)/test-results
-
-run: deps all
-	@echo "capOS: the simulator (capos-sim) has not landed yet; nothing to boot."
-	@echo "capOS: 'make test' builds and checks everything that exists today."
 
 clean:
 	rm -rf $(B) $(CLEAN_EXTRA)

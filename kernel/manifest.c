@@ -6,7 +6,7 @@
 #include "manifest.h"
 
 #include "elf.h"
-#include "lib/fmt.h"
+#include "fmt.h"
 
 /* Which interface each kernel capability implements; indexed by KernelCap. */
 static const uint64_t kernel_cap_iface[] = {

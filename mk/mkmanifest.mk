@@ -1,7 +1,7 @@
 # tools/mkmanifest, and the portable kernel files it shares with the kernel
 # (the ELF validator, the manifest validator, the formatter) built for the host.
 
-KERNEL_SHARED_SRCS := kernel/elf.c kernel/manifest.c kernel/lib/fmt.c
+KERNEL_SHARED_SRCS := kernel/elf.c kernel/manifest.c common/fmt.c
 KERNEL_SHARED_HOST_OBJS := $(patsubst %.c,$(B)/host/%.o,$(KERNEL_SHARED_SRCS))
 
 MKMANIFEST_SRCS := $(wildcard tools/mkmanifest/*.c)

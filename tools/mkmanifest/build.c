@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "elf.h"
 #include "manifest.h"
@@ -24,7 +25,9 @@ struct loaded {
 
 struct build {
 	const char *mpath;    /* for messages */
-	const char *base_dir; /* host paths are relative to this */
+	const char *base_dir; /* host paths are relative to this, */
+	const char *const *search; /* ... or, failing that, to one of these */
+	int nsearch;
 	capos_Manifest_r src;
 	struct loaded *bins;
 	struct loaded *files;
@@ -36,13 +39,27 @@ struct build {
 
 #define T(t) (int)(t).len, (t).str
 
+/* The host file a relative path names: next to the manifest if it exists
+ * there, else in the first search directory that has it, else (for the
+ * error message) next to the manifest. */
 static char *host_path(const struct build *bd, capn_text rel)
 {
 	char *p;
-	int n = rel.len && rel.str[0] == '/'
-	            ? asprintf(&p, "%.*s", T(rel))
-	            : asprintf(&p, "%s/%.*s", bd->base_dir, T(rel));
-	return n < 0 ? NULL : p;
+	if (rel.len && rel.str[0] == '/')
+		return asprintf(&p, "%.*s", T(rel)) < 0 ? NULL : p;
+	if (asprintf(&p, "%s/%.*s", bd->base_dir, T(rel)) < 0)
+		return NULL;
+	for (int i = 0; i < bd->nsearch && access(p, F_OK) != 0; i++) {
+		char *q;
+		if (asprintf(&q, "%s/%.*s", bd->search[i], T(rel)) < 0)
+			break;
+		if (access(q, F_OK) == 0) {
+			free(p);
+			return q;
+		}
+		free(q);
+	}
+	return p;
 }
 
 /* "service 'x': " for the first service that runs binary `bin`, so that a
@@ -331,9 +348,9 @@ static struct capn_limits limits_for(size_t len)
 }
 
 int build_manifest(struct capn_reader *src, const char *manifest_path, const char *base_dir,
-                   struct bytes *out)
+                   const char *const *search, int nsearch, struct bytes *out)
 {
-	struct build bd = { .mpath = manifest_path, .base_dir = base_dir };
+	struct build bd = { .mpath = manifest_path, .base_dir = base_dir, .search = search, .nsearch = nsearch };
 	int rc = -1;
 	*out = (struct bytes){ 0 };
 	bd.src = capos_Manifest_read_root(src);

@@ -29,11 +29,12 @@ static void usage(FILE *out)
 	        "\n"
 	        "options:\n"
 	        "  -o, --output FILE   where to write (default: manifest.bin)\n"
+	        "  -L, --search DIR    also look for relative host paths in DIR (repeatable)\n"
 	        "  --schema FILE       the capOS schema (default: $CAPOS_SCHEMA or %s)\n"
 	        "  --capnp PROG        the capnp tool (default: capnp)\n"
 	        "  -h, --help          this text\n"
 	        "\n"
-	        "Host paths in the manifest are relative to the manifest's directory.\n"
+	        "Relative host paths are looked up next to the manifest, then in each -L DIR.\n"
 	        "Limits: a binary up to 16 MiB, a file up to 4 MiB, the whole manifest 256 MiB.\n"
 	        "See docs/manifest.md.\n",
 	        CAPOS_SCHEMA_PATH);
@@ -66,6 +67,8 @@ int main(int argc, char **argv)
 {
 	const char *out_path = "manifest.bin", *schema = getenv("CAPOS_SCHEMA"), *capnp = "capnp";
 	const char *input = NULL, *print = NULL;
+	const char *search[16];
+	int nsearch = 0;
 	if (!schema)
 		schema = CAPOS_SCHEMA_PATH;
 	for (int i = 1; i < argc; i++) {
@@ -76,6 +79,12 @@ int main(int argc, char **argv)
 			return 0;
 		} else if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && has_next) {
 			out_path = argv[++i];
+		} else if ((!strcmp(a, "-L") || !strcmp(a, "--search")) && has_next) {
+			if (nsearch == (int)(sizeof(search) / sizeof(search[0]))) {
+				fprintf(stderr, "mkmanifest: too many search directories\n");
+				return 2;
+			}
+			search[nsearch++] = argv[++i];
 		} else if (!strcmp(a, "--schema") && has_next) {
 			schema = argv[++i];
 		} else if (!strcmp(a, "--capnp") && has_next) {
@@ -112,7 +121,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	char *dir_copy = strdup(input);
-	int rc = build_manifest(&src, input, dirname(dir_copy), &out);
+	int rc = build_manifest(&src, input, dirname(dir_copy), search, nsearch, &out);
 	free(dir_copy);
 	free_bytes(&text_bin);
 	if (rc)

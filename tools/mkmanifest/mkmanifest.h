@@ -27,11 +27,12 @@ int encode_text_manifest(const char *capnp, const char *schema, const char *path
                          struct bytes *out);
 
 /* Turn a source-form manifest (host paths, interface names) into the binary
- * form (embedded images and files, interface ids). `base_dir` is the
- * directory host paths are relative to. Returns 0 with the framed result in
- * *out, or -1 after printing a one-line error naming `manifest_path`. */
+ * form (embedded images and files, interface ids). Relative host paths are
+ * looked up in `base_dir`, then in each of the `nsearch` search directories.
+ * Returns 0 with the framed result in *out, or -1 after printing a one-line
+ * error naming `manifest_path`. */
 int build_manifest(struct capn_reader *src, const char *manifest_path, const char *base_dir,
-                   struct bytes *out);
+                   const char *const *search, int nsearch, struct bytes *out);
 
 /* Check a binary manifest exactly as the kernel will, and print it in
  * readable form to stdout. Returns 0, or -1 after printing the problem. */

@@ -1,13 +1,14 @@
 /*
- * fmt.h - a small freestanding printf-style formatter for the kernel's
- * messages (console log lines, fault reasons, manifest errors).
+ * fmt.h - a small freestanding printf-style formatter, shared by the kernel
+ * (console log lines, fault reasons, manifest errors), libcapos and host
+ * tools, so that messages read the same everywhere.
  *
  * Supported: %s %.*s %c %d %i %u %x %X %p %%, the length modifiers l, ll, z,
  * a field width and the 0 flag (e.g. %016lx), and %- for left alignment.
  * Output is always NUL-terminated and truncated to fit.
  */
-#ifndef KERNEL_LIB_FMT_H
-#define KERNEL_LIB_FMT_H
+#ifndef COMMON_FMT_H
+#define COMMON_FMT_H
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,4 +18,4 @@ size_t fmt_str(char *buf, size_t cap, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 size_t fmt_vstr(char *buf, size_t cap, const char *fmt, va_list ap);
 
-#endif /* KERNEL_LIB_FMT_H */
+#endif /* COMMON_FMT_H */

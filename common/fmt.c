@@ -1,7 +1,6 @@
 /*
- * fmt.c - the formatter behind fmt_str (see fmt.h). Written for the kernel,
- * where there is no libc; host tools link it too so that messages read the
- * same everywhere.
+ * fmt.c - the formatter behind fmt_str (see fmt.h). Freestanding: the kernel
+ * and user programs have no libc.
  */
 #include "fmt.h"
 

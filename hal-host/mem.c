@@ -1,0 +1,396 @@
+/*
+ * mem.c - memory in the simulator: the kernel's pages and the processes'
+ * address spaces.
+ *
+ * All user memory is carved from one arena reserved at start-up (PROT_NONE,
+ * no backing), so user code is recognisable by its address and a chunk
+ * returned to the arena gives its memory back to Linux. Each chunk handed
+ * out is followed by an unmapped guard page. A process's "address space" is
+ * the list of regions it was given; every kernel copy to or from user memory
+ * is checked against that list first, so a process can only make the kernel
+ * touch its own memory. Processes are not isolated from one another in the
+ * simulator (one Linux address space); the QEMU target proves isolation.
+ *
+ * Memory the kernel shares with a process (rings, CapSet pages) stays
+ * writable on the host whatever the process's protection says, because the
+ * kernel writes it through the same addresses.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "hal.h"
+#include "host.h"
+
+#define PAGE HAL_PAGE_SIZE
+#define ARENA_MAX (64ull << 30)
+#define ARENA_MIN (1ull << 30)
+
+struct free_range {
+	uint64_t start, size;
+	struct free_range *next;
+};
+
+/* The user arena. Owned by the host HAL (kernel mode only). */
+static struct {
+	uint64_t base, size;
+	struct free_range *free; /* sorted by start, coalesced */
+} arena;
+
+/* A chunk of the arena given to one address space; returned to the arena
+ * when none of its pages is mapped any more. */
+struct chunk {
+	uint64_t start, size;
+	uint64_t mapped_pages;
+};
+
+struct region {
+	uint64_t start, size;
+	uint32_t prot;
+	bool shared;
+	struct chunk *chunk;
+};
+
+struct hal_as {
+	struct region *regions; /* sorted by start, non-overlapping */
+	size_t nregions, cap;
+	uint64_t pages;         /* mapped pages, for the kernel's ledger check */
+};
+
+static size_t kernel_pages; /* pages given to the kernel and not yet returned */
+
+/* ------------------------------------------------------------ kernel pages */
+
+void *hal_page_alloc(size_t pages)
+{
+	void *p = aligned_alloc(PAGE, pages * PAGE);
+	if (!p)
+		return NULL;
+	memset(p, 0, pages * PAGE);
+	kernel_pages += pages;
+	return p;
+}
+
+void hal_page_free(void *p, size_t pages)
+{
+	if (!p)
+		return;
+	kernel_pages -= pages;
+	free(p);
+}
+
+/* ------------------------------------------------------------ the arena */
+
+int host_mem_init(char *err, size_t errlen)
+{
+	for (uint64_t size = ARENA_MAX; size >= ARENA_MIN; size /= 2) {
+		void *p = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (p == MAP_FAILED)
+			continue;
+		arena.base = (uint64_t)p;
+		arena.size = size;
+		arena.free = malloc(sizeof(*arena.free));
+		if (!arena.free)
+			break;
+		*arena.free = (struct free_range){ arena.base, size, NULL };
+		return 0;
+	}
+	snprintf(err, errlen, "cannot reserve address space for user memory: %s", strerror(errno));
+	return -1;
+}
+
+bool host_in_user_arena(uint64_t ip) { return ip >= arena.base && ip - arena.base < arena.size; }
+
+static uint64_t arena_alloc(uint64_t size)
+{
+	uint64_t need = size + PAGE; /* and a guard page after it */
+	for (struct free_range **pp = &arena.free; *pp; pp = &(*pp)->next) {
+		struct free_range *r = *pp;
+		if (r->size < need)
+			continue;
+		uint64_t start = r->start;
+		r->start += need;
+		r->size -= need;
+		if (r->size == 0) {
+			*pp = r->next;
+			free(r);
+		}
+		return start;
+	}
+	return 0;
+}
+
+static void arena_free(uint64_t start, uint64_t size)
+{
+	size += PAGE;
+	struct free_range **pp = &arena.free;
+	while (*pp && (*pp)->start < start)
+		pp = &(*pp)->next;
+	struct free_range *next = *pp;
+	/* Merge with the range before (pp points at its next field) or after. */
+	struct free_range *prev = pp == &arena.free ? NULL
+	                                            : (struct free_range *)((char *)pp - offsetof(struct free_range, next));
+	if (prev && prev->start + prev->size == start) {
+		prev->size += size;
+		if (next && prev->start + prev->size == next->start) {
+			prev->size += next->size;
+			prev->next = next->next;
+			free(next);
+		}
+		return;
+	}
+	if (next && start + size == next->start) {
+		next->start = start;
+		next->size += size;
+		return;
+	}
+	struct free_range *r = malloc(sizeof(*r));
+	if (!r)
+		return; /* the range is lost to the arena, not to correctness */
+	*r = (struct free_range){ start, size, next };
+	*pp = r;
+}
+
+/* Give pages back to Linux but keep them reserved in the arena. */
+static void release(uint64_t start, uint64_t size)
+{
+	mmap((void *)start, size, PROT_NONE, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+}
+
+static int host_prot(uint32_t prot, bool shared)
+{
+	if (shared)
+		return PROT_READ | PROT_WRITE;
+	return ((prot & HAL_PROT_READ) ? PROT_READ : 0) | ((prot & HAL_PROT_WRITE) ? PROT_WRITE : 0) |
+	       ((prot & HAL_PROT_EXEC) ? PROT_EXEC : 0);
+}
+
+/* ------------------------------------------------------------ regions */
+
+/* Index of the region containing addr, or of the first region after it. */
+static size_t find(const struct hal_as *as, uint64_t addr)
+{
+	size_t lo = 0, hi = as->nregions;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		const struct region *r = &as->regions[mid];
+		if (addr < r->start)
+			hi = mid;
+		else if (addr - r->start >= r->size)
+			lo = mid + 1;
+		else
+			return mid;
+	}
+	return lo;
+}
+
+static int insert_region(struct hal_as *as, size_t at, struct region r)
+{
+	if (as->nregions == as->cap) {
+		size_t cap = as->cap ? as->cap * 2 : 16;
+		struct region *n = realloc(as->regions, cap * sizeof(*n));
+		if (!n)
+			return -1;
+		as->regions = n;
+		as->cap = cap;
+	}
+	memmove(&as->regions[at + 1], &as->regions[at], (as->nregions - at) * sizeof(r));
+	as->regions[at] = r;
+	as->nregions++;
+	return 0;
+}
+
+static void remove_region(struct hal_as *as, size_t at)
+{
+	memmove(&as->regions[at], &as->regions[at + 1], (as->nregions - at - 1) * sizeof(struct region));
+	as->nregions--;
+}
+
+/* Make `addr` a region boundary (if it is inside a region). */
+static int split_at(struct hal_as *as, uint64_t addr)
+{
+	size_t i = find(as, addr);
+	if (i == as->nregions)
+		return 0;
+	struct region *r = &as->regions[i];
+	if (addr <= r->start || addr - r->start >= r->size)
+		return 0;
+	struct region tail = *r;
+	tail.start = addr;
+	tail.size = r->start + r->size - addr;
+	r->size = addr - r->start;
+	return insert_region(as, i + 1, tail);
+}
+
+/* Split at both ends of [addr, addr+size) and check it is entirely mapped;
+ * *first is the index of its first region. */
+static int cover(struct hal_as *as, uint64_t addr, uint64_t size, size_t *first)
+{
+	if (size == 0 || addr % PAGE || size % PAGE || addr + size < addr)
+		return -(int)CAPOS_ERROR_CODE_INVALID_ARGUMENT;
+	if (!host_range_ok(as, addr, size, 0))
+		return -(int)CAPOS_ERROR_CODE_BAD_ADDRESS;
+	if (split_at(as, addr) || split_at(as, addr + size))
+		return -(int)CAPOS_ERROR_CODE_RESOURCE_EXHAUSTED;
+	*first = find(as, addr);
+	return 0;
+}
+
+bool host_range_ok(struct hal_as *as, uint64_t addr, uint64_t len, uint32_t prot)
+{
+	if (!as || addr + len < addr)
+		return false;
+	if (len == 0)
+		return true;
+	size_t i = find(as, addr);
+	uint64_t end = addr + len, at = addr;
+	for (; i < as->nregions && at < end; i++) {
+		const struct region *r = &as->regions[i];
+		if (r->start > at || (r->prot & prot) != prot)
+			return false;
+		at = r->start + r->size;
+	}
+	return at >= end;
+}
+
+/* ------------------------------------------------------------ hal.h */
+
+int hal_as_create(struct hal_as **out)
+{
+	*out = calloc(1, sizeof(**out));
+	return *out ? 0 : -(int)CAPOS_ERROR_CODE_RESOURCE_EXHAUSTED;
+}
+
+size_t hal_as_destroy(struct hal_as *as)
+{
+	if (!as)
+		return 0;
+	size_t pages = (size_t)as->pages;
+	/* Each chunk goes back once, after all of its regions. */
+	for (size_t i = 0; i < as->nregions; i++) {
+		struct region *r = &as->regions[i];
+		release(r->start, r->size);
+		r->chunk->mapped_pages -= r->size / PAGE;
+		if (r->chunk->mapped_pages == 0) {
+			arena_free(r->chunk->start, r->chunk->size);
+			free(r->chunk);
+		}
+	}
+	free(as->regions);
+	free(as);
+	return pages;
+}
+
+static int map(struct hal_as *as, uint64_t size, uint32_t prot, bool shared, uint64_t *uva)
+{
+	if (size == 0 || size % PAGE)
+		return -(int)CAPOS_ERROR_CODE_INVALID_ARGUMENT;
+	struct chunk *c = malloc(sizeof(*c));
+	uint64_t start = c ? arena_alloc(size) : 0;
+	if (!start) {
+		free(c);
+		return -(int)CAPOS_ERROR_CODE_RESOURCE_EXHAUSTED;
+	}
+	void *p = mmap((void *)start, size, host_prot(prot, shared), MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct region r = { start, size, prot, shared, c };
+	if (p == MAP_FAILED || insert_region(as, find(as, start), r)) {
+		if (p != MAP_FAILED)
+			release(start, size);
+		arena_free(start, size);
+		free(c);
+		return -(int)CAPOS_ERROR_CODE_RESOURCE_EXHAUSTED;
+	}
+	*c = (struct chunk){ start, size, size / PAGE };
+	as->pages += size / PAGE;
+	*uva = start;
+	return 0;
+}
+
+int hal_as_map(struct hal_as *as, uint64_t size, uint32_t prot, uint64_t *uva)
+{
+	return map(as, size, prot, false, uva);
+}
+
+int hal_as_map_shared(struct hal_as *as, uint64_t size, uint32_t prot, uint64_t *uva, void **kva)
+{
+	int err = map(as, size, prot, true, uva);
+	if (!err)
+		*kva = (void *)*uva;
+	return err;
+}
+
+int hal_as_protect(struct hal_as *as, uint64_t uva, uint64_t size, uint32_t prot)
+{
+	size_t i;
+	int err = cover(as, uva, size, &i);
+	if (err)
+		return err;
+	for (; i < as->nregions && as->regions[i].start < uva + size; i++) {
+		struct region *r = &as->regions[i];
+		if (!r->shared && mprotect((void *)r->start, r->size, host_prot(prot, false)) != 0)
+			return -(int)CAPOS_ERROR_CODE_INTERNAL;
+		r->prot = prot;
+	}
+	return 0;
+}
+
+int hal_as_unmap(struct hal_as *as, uint64_t uva, uint64_t size)
+{
+	size_t i;
+	int err = cover(as, uva, size, &i);
+	if (err)
+		return err;
+	while (i < as->nregions && as->regions[i].start < uva + size) {
+		struct region r = as->regions[i];
+		release(r.start, r.size);
+		as->pages -= r.size / PAGE;
+		remove_region(as, i);
+		r.chunk->mapped_pages -= r.size / PAGE;
+		if (r.chunk->mapped_pages == 0) {
+			arena_free(r.chunk->start, r.chunk->size);
+			free(r.chunk);
+		}
+	}
+	return 0;
+}
+
+int hal_copy_from_user(struct hal_as *as, void *dst, uint64_t src, size_t len)
+{
+	if (!host_range_ok(as, src, len, HAL_PROT_READ))
+		return -(int)CAPOS_ERROR_CODE_BAD_ADDRESS;
+	memcpy(dst, (const void *)src, len);
+	return 0;
+}
+
+int hal_copy_to_user(struct hal_as *as, uint64_t dst, const void *src, size_t len)
+{
+	if (!host_range_ok(as, dst, len, HAL_PROT_WRITE))
+		return -(int)CAPOS_ERROR_CODE_BAD_ADDRESS;
+	memcpy((void *)dst, src, len);
+	return 0;
+}
+
+int hal_as_write(struct hal_as *as, uint64_t dst, const void *src, size_t len)
+{
+	if (!host_range_ok(as, dst, len, 0))
+		return -(int)CAPOS_ERROR_CODE_BAD_ADDRESS;
+	if (host_range_ok(as, dst, len, HAL_PROT_WRITE)) {
+		memcpy((void *)dst, src, len);
+		return 0;
+	}
+	/* Into pages the process may not write: open them briefly. */
+	uint64_t start = dst & ~(uint64_t)(PAGE - 1);
+	uint64_t end = (dst + len + PAGE - 1) & ~(uint64_t)(PAGE - 1);
+	if (mprotect((void *)start, end - start, PROT_READ | PROT_WRITE) != 0)
+		return -(int)CAPOS_ERROR_CODE_INTERNAL;
+	memcpy((void *)dst, src, len);
+	for (size_t i = find(as, start); i < as->nregions && as->regions[i].start < end; i++) {
+		const struct region *r = &as->regions[i];
+		uint64_t a = r->start > start ? r->start : start;
+		uint64_t b = r->start + r->size < end ? r->start + r->size : end;
+		mprotect((void *)a, b - a, host_prot(r->prot, r->shared));
+	}
+	return 0;
+}

@@ -1,0 +1,33 @@
+# capOS's own user programs and the demos, each with its manifest, and the
+# integration tests that boot them in capos-sim.
+#
+# A demo is a directory user/demos/NAME with its C sources and NAME.manifest;
+# its test is tests/integration/NAME/expect (see tools/sim-test.sh).
+#
+#   make run-NAME     boot demo NAME
+#   make test-sim     boot every demo in confined and fast mode, check transcripts
+
+DEMOS := $(sort $(notdir $(wildcard user/demos/*)))
+
+$(foreach d,$(DEMOS),$(eval $(call user_program,$(d),$(sort $(wildcard user/demos/$(d)/*.c)))))
+$(eval $(call user_program,welcome,$(sort $(wildcard user/welcome/*.c))))
+
+define demo_manifest
+$(B)/manifests/$(1).bin: user/demos/$(1)/$(1).manifest $(MKMANIFEST) $(B)/user/$(1).elf
+	@mkdir -p $$(@D)
+	$(MKMANIFEST) -L $(B) -o $$@ $$<
+DEMO_MANIFESTS += $(B)/manifests/$(1).bin
+.PHONY: run-$(1)
+run-$(1): $(CAPOS_SIM) $(B)/manifests/$(1).bin
+	$(CAPOS_SIM) $(B)/manifests/$(1).bin
+endef
+$(foreach d,$(DEMOS),$(eval $(call demo_manifest,$(d))))
+
+$(DEFAULT_MANIFEST): $(B)/user/welcome.elf
+
+ALL_TARGETS += $(DEMO_MANIFESTS)
+
+TEST_TARGETS += test-sim
+.PHONY: test-sim
+test-sim: $(CAPOS_SIM) $(DEMO_MANIFESTS)
+	@tools/run-suite.sh $(B)/test-results sim tools/sim-test.sh $(CAPOS_SIM) $(B)/manifests tests/integration

@@ -109,7 +109,7 @@ enum {
 	F_XFER = 1 << 4, F_BUF = 1 << 5, F_TIMEOUT = 1 << 6,
 };
 
-static int validate_sqe(const struct capos_sqe *s)
+int ring_validate_sqe(const struct capos_sqe *s)
 {
 	unsigned used, flags_ok = 0;
 	switch (s->opcode) {
@@ -229,7 +229,7 @@ static void op_call(struct proc *p, const struct capos_sqe *s)
 
 static void dispatch(struct proc *p, const struct capos_sqe *s)
 {
-	int err = validate_sqe(s);
+	int err = ring_validate_sqe(s);
 	if (err) {
 		ring_complete(p, s->user_data, err, 0);
 		return;

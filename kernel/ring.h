@@ -42,6 +42,10 @@ int ring_process(struct proc *p);
  * faulting p. */
 int ring_cq_unread(struct proc *p);
 
+/* Check one SQE against the ABI (pure): 0, or -badOpcode, -badFlags,
+ * -reservedNonZero or -tooLarge. Nothing is looked up. */
+int ring_validate_sqe(const struct capos_sqe *s);
+
 /* Reserve a completion slot for an operation that will complete later. */
 void ring_reserve(struct proc *p);
 /* Post the completion of a reserved operation, waking p if it waits for it. */

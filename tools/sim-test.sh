@@ -1,0 +1,123 @@
+#!/bin/bash
+# Boot demos in capos-sim and check their transcripts. Prints TAP.
+#
+# Usage: tools/sim-test.sh CAPOS_SIM MANIFEST_DIR TESTS_DIR [NAME...]
+#
+# Each test is a directory TESTS_DIR/NAME holding an `expect` file; it boots
+# MANIFEST_DIR/NAME.bin once per mode and checks what the OS printed (stdout,
+# the console) and how it exited. `expect` lines:
+#
+#   # a comment
+#   modes confined fast syscall   modes to run (default: confined fast)
+#   exit N                        the exit status capos-sim must return
+#   line TEXT                     a console line exactly TEXT, after the previous match
+#   match REGEX                   a console line matching REGEX (grep -E), after the previous match
+#   absent TEXT                   no console line contains TEXT
+#   stdin FILE                    console input (FILE in the test's directory; default: none)
+#   option OPTION                 an extra capos-sim option (repeatable)
+#   host-absent PATH              a host file that must not exist after the run
+#                                 (removed before it; for escape attempts)
+#
+# Modes: confined (the default: Syscall User Dispatch, direct gate), fast
+# (--fast), syscall (--gate=syscall), valgrind (--fast under valgrind memcheck,
+# which must report no error and no definite leak).
+set -u
+sim=$1 manifests=$2 tests=$3
+shift 3
+names=("$@")
+if [ ${#names[@]} -eq 0 ]; then
+	for d in "$tests"/*/; do names+=("$(basename "$d")"); done
+fi
+filter_modes=${SIM_TEST_MODES:-}   # e.g. SIM_TEST_MODES=valgrind: run only these modes
+timeout=${SIM_TEST_TIMEOUT:-30}
+
+n=0 failed=0
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+mode_flags() {
+	case $1 in
+	confined) echo "" ;;
+	fast) echo "--fast" ;;
+	syscall) echo "--gate=syscall" ;;
+	valgrind) echo "--fast" ;;
+	esac
+}
+
+# check NAME MODE STATUS OUT: compare one run against the expect file.
+check() {
+	local name=$1 mode=$2 status=$3 out=$4 expect=$tests/$1/expect
+	local want_exit="" pos=0 problems=()
+	mapfile -t lines <"$out"
+	while IFS= read -r l || [ -n "$l" ]; do
+		local kw=${l%% *} arg=${l#* }
+		case $kw in
+		exit) want_exit=$arg ;;
+		line | match)
+			local found=-1 i
+			for ((i = pos; i < ${#lines[@]}; i++)); do
+				if [ "$kw" = line ] && [ "${lines[i]}" = "$arg" ]; then found=$i; break; fi
+				if [ "$kw" = match ] && printf '%s\n' "${lines[i]}" | grep -Eq -- "$arg"; then found=$i; break; fi
+			done
+			if [ $found -lt 0 ]; then problems+=("missing (in order): $kw $arg"); else pos=$((found + 1)); fi
+			;;
+		absent)
+			if grep -Fq -- "$arg" "$out"; then problems+=("present but must not be: $arg"); fi
+			;;
+		host-absent)
+			if [ -e "$arg" ]; then problems+=("the run created $arg on the host"); fi
+			;;
+		esac
+	done < <(grep -v -E '^\s*(#|$)' "$expect")
+	if [ -n "$want_exit" ] && [ "$status" != "$want_exit" ]; then
+		problems+=("exit status $status, expected $want_exit")
+	fi
+	n=$((n + 1))
+	if [ ${#problems[@]} -eq 0 ]; then
+		echo "ok $n - $name ($mode)"
+	else
+		failed=$((failed + 1))
+		echo "not ok $n - $name ($mode)"
+		for p in "${problems[@]}"; do echo "#   $p"; done
+		echo "#   --- console:"
+		sed 's/^/#   | /' "$out" | head -40
+		echo "#   --- stderr:"
+		sed 's/^/#   | /' "$out.err" | head -20
+	fi
+}
+
+for name in "${names[@]}"; do
+	expect=$tests/$name/expect
+	if [ ! -f "$expect" ]; then
+		n=$((n + 1)); failed=$((failed + 1))
+		echo "not ok $n - $name (no $expect)"
+		continue
+	fi
+	modes=$(awk '$1 == "modes" { $1 = ""; print }' "$expect")
+	[ -n "$modes" ] || modes="confined fast"
+	stdin=$(awk '$1 == "stdin" { print $2 }' "$expect")
+	mapfile -t options < <(awk '$1 == "option" { $1 = ""; sub(/^ /, ""); print }' "$expect")
+	for mode in $modes; do
+		if [ -n "$filter_modes" ] && [[ " $filter_modes " != *" $mode "* ]]; then continue; fi
+		out=$work/$name.$mode
+		awk '$1 == "host-absent" { print $2 }' "$expect" | while read -r p; do rm -rf -- "$p"; done
+		input=/dev/null
+		[ -n "$stdin" ] && input=$tests/$name/$stdin
+		runner=()
+		if [ "$mode" = valgrind ]; then
+			runner=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite)
+		fi
+		# shellcheck disable=SC2046
+		timeout -k 5 $((timeout + 10)) "${runner[@]}" "$sim" $(mode_flags "$mode") --timeout "$timeout" \
+			"${options[@]}" "$manifests/$name.bin" <"$input" >"$out" 2>"$out.err"
+		status=$?
+		check "$name" "$mode" "$status" "$out"
+		if [ "$mode" = valgrind ] && grep -q '^==[0-9]*==' "$out.err"; then
+			n=$((n + 1)); failed=$((failed + 1))
+			echo "not ok $n - $name (valgrind reported)"
+			sed 's/^/#   /' "$out.err" | head -30
+		fi
+	done
+done
+echo "1..$n"
+[ "$failed" -eq 0 ]

@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <valgrind/memcheck.h>
 #include <valgrind/valgrind.h>
 
 #include "ctx.h"
@@ -45,6 +46,11 @@ uint8_t hal_host_use_xsave;
 /* Capture the FPU registers at signal entry (valgrind mode, see trap.c). */
 uint8_t hal_host_fxsave_on_signal;
 uint8_t hal_host_signal_fpu[512] __attribute__((aligned(64)));
+
+/* The FS trap (see host_fs_trap_init). */
+uint64_t host_fs_trap;
+static uint64_t fs_trap_base;
+#define FS_TRAP_BYTES (64ull << 20)
 
 /* Where host_run returns to when the system has ended. */
 static jmp_buf host_end;
@@ -81,6 +87,47 @@ void host_write_fs(uint64_t fs)
 
 void host_restore_kernel_fs(void) { host_write_fs(hal_host_kernel_fs); }
 
+/*
+ * The FS trap. On the kernels these machines run, a thread's FS base set
+ * with wrfsbase does not survive every host interrupt: Linux now and then
+ * puts back the value it last saw through arch_prctl (measured: about a
+ * hundred times a second under load). arch_prctl itself costs microseconds
+ * here, far too much for every switch. So Linux's copy is parked, once, in
+ * the middle of a large inaccessible region, and FS keeps being switched
+ * with wrfsbase: after a revert the next TLS access faults inside the
+ * region, and trap.c gives the interrupted code its FS back
+ * (host_fs_trap_hit). Code that never touches TLS (the kernel, the switch
+ * stubs) is not affected at all.
+ */
+static int host_fs_trap_init(char *err, size_t errlen)
+{
+	void *p = mmap(NULL, FS_TRAP_BYTES, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED) {
+		snprintf(err, errlen, "cannot reserve the FS trap: %s", strerror(errno));
+		return -1;
+	}
+	fs_trap_base = (uint64_t)p;
+	host_fs_trap = fs_trap_base + FS_TRAP_BYTES / 2;
+	/* Park Linux's copy, then at once (no TLS access between) give glibc
+	 * its FS back in the register. */
+	long ret;
+	__asm__ volatile("syscall\n\twrfsbase %[fs]"
+	                 : "=a"(ret)
+	                 : "a"((long)SYS_arch_prctl), "D"((long)ARCH_SET_FS), "S"(host_fs_trap),
+	                   [fs] "r"(hal_host_kernel_fs)
+	                 : "rcx", "r11", "memory");
+	if (ret != 0) {
+		snprintf(err, errlen, "arch_prctl(ARCH_SET_FS) failed");
+		return -1;
+	}
+	return 0;
+}
+
+bool host_fs_trap_hit(uint64_t fs, uint64_t fault_addr)
+{
+	return fs_trap_base && fs == host_fs_trap && fault_addr - fs_trap_base < FS_TRAP_BYTES;
+}
+
 int host_init(const struct host_options *opts, char *err, size_t errlen)
 {
 	host_opts = *opts;
@@ -102,6 +149,8 @@ int host_init(const struct host_options *opts, char *err, size_t errlen)
 	VALGRIND_STACK_REGISTER(kstack, (char *)kstack + KSTACK_BYTES);
 	hal_host_kstack_top = (uint64_t)kstack + KSTACK_BYTES;
 	hal_host_kernel_fs = host_read_fs();
+	if (hal_host_use_fsgsbase && host_fs_trap_init(err, errlen))
+		return -1;
 	ctx_fpu_init();
 	if (host_mem_init(err, errlen) || host_install_handlers(kstack, KSTACK_BYTES, err, errlen) ||
 	    host_time_init(opts, err, errlen) || host_confine_init(opts, err, errlen))
@@ -131,6 +180,10 @@ _Noreturn void host_enter_user(struct hal_ctx *ctx)
 		break;
 	}
 	hal_host_current = ctx;
+	/* A FULL resume stores the flags and return address below the red zone
+	 * of the user stack, memory memcheck considers dead: declare it. */
+	if (ctx->kind == CTX_KIND_FULL)
+		VALGRIND_MAKE_MEM_UNDEFINED((void *)(ctx->rsp - CTX_RESUME_STACK), 16);
 	hal_host_resume(ctx);
 }
 

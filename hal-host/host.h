@@ -68,6 +68,9 @@ _Noreturn void host_enter_user(struct hal_ctx *ctx);
 void host_restore_kernel_fs(void);
 uint64_t host_read_fs(void);
 void host_write_fs(uint64_t fs);
+/* Did a TLS access fault because Linux put back its stale copy of FS
+ * (cpu.c, "the FS trap")? `fs` is the FS base at the fault. */
+bool host_fs_trap_hit(uint64_t fs, uint64_t fault_addr);
 
 /* The options the simulator started with (set by host_init). */
 extern struct host_options host_opts;

@@ -33,6 +33,7 @@
 #endif
 
 extern volatile uint8_t hal_host_selector;
+extern uint64_t hal_host_kernel_fs;
 extern struct hal_ctx *hal_host_current;
 extern uint8_t hal_host_fxsave_on_signal;
 extern uint8_t hal_host_signal_fpu[512];
@@ -133,8 +134,16 @@ void hal_host_signal(int sig, siginfo_t *si, void *ucv)
 	host_restore_kernel_fs();
 
 	uint64_t ip = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
+	bool user = host_in_user_arena(ip);
+	if (sig == SIGSEGV && host_fs_trap_hit(prev_fs, (uint64_t)si->si_addr)) {
+		/* Linux lost the interrupted code's FS (cpu.c, the FS trap): give
+		 * it back and let the access run again. */
+		host_write_fs(user ? hal_host_current->fs_base : hal_host_kernel_fs);
+		hal_host_selector = prev_selector;
+		return;
+	}
 	bool sys_gate = sig == SIGSYS && si->si_code == SYS_USER_DISPATCH && ip == (uint64_t)hal_host_sys_gate_ret;
-	if (!sys_gate && !host_in_user_arena(ip)) {
+	if (!sys_gate && !user) {
 		/* The simulator was interrupted, not user code. */
 		if (sig != SIGALRM)
 			internal_fault(sig, si, uc);
@@ -143,9 +152,9 @@ void hal_host_signal(int sig, siginfo_t *si, void *ucv)
 		hal_host_selector = prev_selector;
 		return;
 	}
-	struct hal_ctx *ctx = hal_host_current;
-	save_full(ctx, uc);
-	ctx->fs_base = prev_fs;
+	/* The context keeps the FS base the kernel gave it: user programs do
+	 * not change their own, and the register may hold the FS trap. */
+	save_full(hal_host_current, uc);
 	host_enter_user(user_trap(sig, si, uc, sys_gate));
 }
 

@@ -67,15 +67,18 @@ int loader_setup_tls(struct proc *p, const void *image, const struct elf_image *
 {
 	uint64_t align = elf->has_tls ? elf->tls.align : 1;
 	uint64_t memsz = elf->has_tls ? elf->tls.memsz : 0;
-	/* Variant II: the block ends at the thread pointer, which must be
-	 * aligned as the segment asks; a page-aligned mapping start makes
-	 * (block rounded to align) a correctly aligned offset. */
+	/* Variant II: the block ends at the thread pointer; the linker placed
+	 * each variable at (offset in block) - roundup(memsz, align) from it.
+	 * The thread pointer itself must suit both the segment's alignment and
+	 * the TCB's (16), so the block may start a little above the mapping. */
 	uint64_t block = (memsz + align - 1) & ~(align - 1);
+	uint64_t tp_align = align > 16 ? align : 16;
+	uint64_t tp_offset = (block + tp_align - 1) & ~(tp_align - 1);
 	uint64_t base;
-	int err = proc_map(p, page_up(block + TCB_BYTES), HAL_PROT_READ | HAL_PROT_WRITE, &base);
+	int err = proc_map(p, page_up(tp_offset + TCB_BYTES), HAL_PROT_READ | HAL_PROT_WRITE, &base);
 	if (err)
 		return err;
-	uint64_t tp = base + block;
+	uint64_t tp = base + tp_offset;
 	if (elf->has_tls && elf->tls.filesz) {
 		const struct elf_segment *s = NULL;
 		for (uint32_t i = 0; i < elf->nsegs && !s; i++)

@@ -12,6 +12,8 @@
 #   exit N                        the exit status capos-sim must return
 #   line TEXT                     a console line exactly TEXT, after the previous match
 #   match REGEX                   a console line matching REGEX (grep -E), after the previous match
+#   anywhere TEXT                 a console line exactly TEXT, in any position
+#                                 (for processes whose output interleaves)
 #   absent TEXT                   no console line contains TEXT
 #   stdin FILE                    console input (FILE in the test's directory; default: none)
 #   option OPTION                 an extra capos-sim option (repeatable)
@@ -48,18 +50,22 @@ mode_flags() {
 check() {
 	local name=$1 mode=$2 status=$3 out=$4 expect=$tests/$1/expect
 	local want_exit="" pos=0 problems=()
-	mapfile -t lines <"$out"
 	while IFS= read -r l || [ -n "$l" ]; do
-		local kw=${l%% *} arg=${l#* }
+		local kw=${l%% *} arg=${l#* } found
 		case $kw in
 		exit) want_exit=$arg ;;
 		line | match)
-			local found=-1 i
-			for ((i = pos; i < ${#lines[@]}; i++)); do
-				if [ "$kw" = line ] && [ "${lines[i]}" = "$arg" ]; then found=$i; break; fi
-				if [ "$kw" = match ] && printf '%s\n' "${lines[i]}" | grep -Eq -- "$arg"; then found=$i; break; fi
-			done
-			if [ $found -lt 0 ]; then problems+=("missing (in order): $kw $arg"); else pos=$((found + 1)); fi
+			# The first matching line after the previous match, in one pass.
+			if [ "$kw" = line ]; then
+				found=$(awk -v s="$arg" -v p="$pos" 'NR > p && $0 == s { print NR; exit }' "$out")
+			else
+				found=$(tail -n +$((pos + 1)) "$out" | grep -nE -m1 -- "$arg" | cut -d: -f1)
+				[ -n "$found" ] && found=$((found + pos))
+			fi
+			if [ -z "$found" ]; then problems+=("missing (in order): $kw $arg"); else pos=$found; fi
+			;;
+		anywhere)
+			if ! grep -Fxq -- "$arg" "$out"; then problems+=("missing: $arg"); fi
 			;;
 		absent)
 			if grep -Fq -- "$arg" "$out"; then problems+=("present but must not be: $arg"); fi

@@ -100,6 +100,15 @@ void console_poll(void)
 
 bool console_waiting(void) { return !list_empty(&console.readers) && !console.eof; }
 
+/* The most bytes a readLine answer of up to `max` bytes of text takes in
+ * the caller's buffer: the message header, the framing (8), the root
+ * pointer (8), the results struct (one data word for eof, one pointer) and
+ * the text with its NUL, rounded up to a word. */
+static uint32_t readline_answer_bound(uint32_t max)
+{
+	return (uint32_t)sizeof(struct capos_msg_header) + 8 + 8 + 16 + ((max + 1 + 7) & ~7u);
+}
+
 static int console_invoke(struct kobj *obj, struct kinvoke *inv)
 {
 	(void)obj;
@@ -121,6 +130,12 @@ static int console_invoke(struct kobj *obj, struct kinvoke *inv)
 			return KERR(BAD_MESSAGE);
 		if (max == 0 || max > CONSOLE_LINE_MAX)
 			max = CONSOLE_LINE_MAX;
+		/* Refuse now a buffer that could not take the longest answer,
+		 * rather than lose a line of input when delivering it. */
+		if (inv->buf_len && inv->buf_len < readline_answer_bound(max)) {
+			inv->exc_msg = "result buffer too small for maxBytes";
+			return KERR(TOO_LARGE);
+		}
 		int err;
 		struct kcall *kc = kcall_create(inv, NULL, &err);
 		if (!kc)

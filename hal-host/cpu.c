@@ -149,11 +149,14 @@ int host_init(const struct host_options *opts, char *err, size_t errlen)
 	VALGRIND_STACK_REGISTER(kstack, (char *)kstack + KSTACK_BYTES);
 	hal_host_kstack_top = (uint64_t)kstack + KSTACK_BYTES;
 	hal_host_kernel_fs = host_read_fs();
+	ctx_fpu_init();
+	if (host_mem_init(err, errlen) || host_install_handlers(kstack, KSTACK_BYTES, err, errlen))
+		return -1;
+	/* Only once trap.c handles SIGSEGV: from here on a revert of FS faults
+	 * into the handler instead of killing the simulator. */
 	if (hal_host_use_fsgsbase && host_fs_trap_init(err, errlen))
 		return -1;
-	ctx_fpu_init();
-	if (host_mem_init(err, errlen) || host_install_handlers(kstack, KSTACK_BYTES, err, errlen) ||
-	    host_time_init(opts, err, errlen) || host_confine_init(opts, err, errlen))
+	if (host_time_init(opts, err, errlen) || host_confine_init(opts, err, errlen))
 		return -1;
 	return 0;
 }

@@ -19,6 +19,8 @@ _Static_assert(offsetof(struct hal_ctx, r15) == CTX_R15, "ctx layout");
 _Static_assert(offsetof(struct hal_ctx, rflags) == CTX_RFLAGS, "ctx layout");
 _Static_assert(offsetof(struct hal_ctx, fs_base) == CTX_FS, "ctx layout");
 _Static_assert(offsetof(struct hal_ctx, fpstate) == CTX_FPSTATE, "ctx layout");
+_Static_assert(offsetof(struct hal_ctx, mxcsr) == CTX_MXCSR, "ctx layout");
+_Static_assert(offsetof(struct hal_ctx, fcw) == CTX_FCW, "ctx layout");
 
 /* The size of every context's FPU area, and the state a new context starts
  * with. Set once by ctx_fpu_init. */
@@ -61,7 +63,9 @@ void ctx_save_fpu_from_frame(struct hal_ctx *ctx, const void *fpregs)
 	memcpy(&magic, f + SW_RESERVED, sizeof(magic));
 	if (magic == FP_XSTATE_MAGIC1) {
 		uint32_t xstate_size;
-		memcpy(&xstate_size, f + SW_RESERVED + 8, sizeof(xstate_size));
+		/* struct _fpx_sw_bytes: magic1, extended_size, xfeatures (u64),
+		 * then xstate_size at byte 16. */
+		memcpy(&xstate_size, f + SW_RESERVED + 16, sizeof(xstate_size));
 		size = xstate_size < host_fpu_bytes ? xstate_size : host_fpu_bytes;
 		memcpy(ctx->fpstate, f, size);
 	} else {
@@ -96,6 +100,8 @@ int hal_ctx_create(struct hal_as *as, uint64_t entry, uint64_t stack_top, uint64
 	ctx->rflags = 0x202;
 	ctx->fs_base = thread_pointer;
 	ctx->fpstate = fp;
+	ctx->mxcsr = 0x1f80;
+	ctx->fcw = 0x37f;
 	ctx->as = as;
 	*out = ctx;
 	return 0;

@@ -39,6 +39,8 @@
 #define CTX_RFLAGS 144
 #define CTX_FS 152
 #define CTX_FPSTATE 160
+#define CTX_MXCSR 168
+#define CTX_FCW 172
 
 /* The user stack must have this much room below rsp for a FULL resume: it
  * skips the 128-byte red zone and writes the flags and return address. */
@@ -71,6 +73,8 @@ struct hal_ctx {
 	uint64_t rflags;   /* 144 */
 	uint64_t fs_base;  /* 152 */
 	uint8_t *fpstate;  /* 160  XSAVE (or FXSAVE) area, 64-byte aligned */
+	uint32_t mxcsr;    /* 168  CALL: the SSE control/status word (callee-saved control bits) */
+	uint16_t fcw;      /* 172  CALL: the x87 control word (callee-saved) */
 	struct hal_as *as;
 	void *stack_id;    /* valgrind's id for the process's stack, if registered */
 };

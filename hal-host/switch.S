@@ -38,6 +38,8 @@ hal_host_gate:
 	movq	%r13, CTX_R13(%rax)
 	movq	%r14, CTX_R14(%rax)
 	movq	%r15, CTX_R15(%rax)
+	stmxcsr	CTX_MXCSR(%rax)
+	fnstcw	CTX_FCW(%rax)
 	movq	$CTX_KIND_CALL, CTX_KIND(%rax)
 	movq	hal_host_kstack_top(%rip), %rsp
 	cmpb	$0, hal_host_use_fsgsbase(%rip)
@@ -106,6 +108,8 @@ hal_host_resume:
 	/* CALL: callee-saved registers, the return value, back to the caller.
 	 * Caller-saved registers are cleared rather than left with kernel
 	 * values. */
+	ldmxcsr	CTX_MXCSR(%rdi)
+	fldcw	CTX_FCW(%rdi)
 	movq	CTX_RBX(%rdi), %rbx
 	movq	CTX_RBP(%rdi), %rbp
 	movq	CTX_R12(%rdi), %r12

@@ -86,7 +86,8 @@ static int grant_caps(struct proc *p, capos_Service_r svc)
 		int err = proc_grant(p, name.str, name.len, obj, &init, NULL);
 		if (err) {
 			kobj_unref(obj);
-			klog("service '%s': cap '%.*s': cannot grant (error %d)", p->name, (int)name.len, name.str, -err);
+			klog("service '%s': cap '%.*s': cannot grant (%s)", p->name, (int)name.len, name.str,
+			     capos_ErrorCode_name((unsigned)-err) ? capos_ErrorCode_name((unsigned)-err) : "?");
 			return err;
 		}
 	}
@@ -138,9 +139,15 @@ static int create_service(capos_Manifest_r m, capos_Service_r svc, struct proc *
 		.argv = argv,
 		.argv_len = argv_len,
 	};
+	if (!image.ptr || capn_reader_error(svc.s.msg)) {
+		klog("service '%.*s': cannot read its binary from the manifest (%s)", (int)name.len, name.str,
+		     capn_strerror(capn_reader_error(svc.s.msg)));
+		return KERR(BAD_MESSAGE);
+	}
 	int err = proc_create(&spec, out);
 	if (err) {
-		klog("service '%.*s': cannot create the process (error %d)", (int)name.len, name.str, -err);
+		const char *why = capos_ErrorCode_name((unsigned)-err);
+		klog("service '%.*s': cannot create the process (%s)", (int)name.len, name.str, why ? why : "?");
 		return err;
 	}
 	return 0;
@@ -156,8 +163,12 @@ struct hal_ctx *kernel_boot(const void *manifest, size_t len, const struct kerne
 	sched_init(config->time_slice_ns);
 	console_reset();
 
-	/* Enough traversal budget to read the manifest a few times over. */
-	struct capn_limits lim = { 4 * (len / 8) + 4096, CAPN_DEFAULT_NESTING_LIMIT };
+	/* Traversal budget: the check reads the manifest a few times over, and
+	 * boot reads a binary's image once for every service that runs it, so
+	 * the bound is the manifest's size times (the service limit plus a few).
+	 * The manifest's own size and limits are what bound the work. */
+	struct capn_limits lim = { (uint64_t)(MANIFEST_MAX_SERVICES + 8) * (len / 8 + 64),
+	                           CAPN_DEFAULT_NESTING_LIMIT };
 	struct manifest_error merr;
 	if (capn_reader_init_framed(&msg, manifest, len, &lim, NULL) != CAPN_OK) {
 		klog("manifest rejected: %s", capn_strerror(capn_reader_error(&msg)));

@@ -32,6 +32,15 @@
 void *hal_page_alloc(size_t pages);
 void hal_page_free(void *p, size_t pages);
 
+/* ------------------------------------------------------------ physical frames */
+
+/* `count` contiguous physical frames for the FrameAllocator capability, at
+ * physical address *base; -resourceExhausted when there are none. In the
+ * simulator the addresses are accounted but name no memory a process can
+ * reach (docs/host-hal.md). */
+int hal_frame_alloc(uint32_t count, uint64_t *base);
+void hal_frame_free(uint64_t base, uint32_t count);
+
 /* ------------------------------------------------------------ address spaces */
 
 struct hal_as;

@@ -147,7 +147,13 @@ struct hal_ctx *sched_next(void)
 
 		struct proc *cur = sched.current;
 		if (cur && cur->state == PROC_RUNNING) {
-			/* Keep the CPU unless its slice is over and someone waits. */
+			/* Keep the CPU unless its slice is over and someone waits. The
+			 * slice is checked here, on every entry, as well as on timer
+			 * ticks: a process that spends its time in the kernel (cap_enter
+			 * in a loop) mostly takes its ticks in kernel mode, where the
+			 * hardware layer can only postpone them. */
+			if (now >= sched.slice_end)
+				sched.preempt = true;
 			if (!sched.preempt || list_empty(&sched.runq)) {
 				sched.preempt = false;
 				arm_timer(now);

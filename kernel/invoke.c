@@ -149,19 +149,33 @@ void invoke_deliver(struct proc *p, uint64_t user_data, uint64_t buf, uint32_t b
 	ring_complete(p, user_data, err < 0 ? err : (int32_t)(off + len), flags);
 }
 
+int kcall_begin(struct kcall *kc)
+{
+	struct proc *p = kc->caller;
+	if ((uint64_t)p->ledger.calls >= p->quota.outstanding_calls)
+		return KERR(RESOURCE_EXHAUSTED);
+	list_init(&kc->obj_link);
+	ktimer_init(&kc->timer, NULL);
+	list_push_back(&p->calls, &kc->proc_link);
+	p->ledger.calls++;
+	return 0;
+}
+
+void kcall_end(struct kcall *kc)
+{
+	ktimer_cancel(&kc->timer);
+	list_del(&kc->proc_link);
+	kc->caller->ledger.calls--;
+}
+
 struct kcall *kcall_create(struct kinvoke *inv, void (*cancel)(struct kcall *kc), int *err)
 {
-	struct proc *p = inv->caller;
-	if ((uint64_t)p->ledger.calls >= p->quota.outstanding_calls) {
-		*err = KERR(RESOURCE_EXHAUSTED);
-		return NULL;
-	}
 	struct kcall *kc = kzalloc(sizeof(*kc));
 	if (!kc) {
 		*err = KERR(RESOURCE_EXHAUSTED);
 		return NULL;
 	}
-	kc->caller = p;
+	kc->caller = inv->caller;
 	kc->user_data = inv->user_data;
 	kc->buf = inv->buf;
 	kc->buf_len = inv->buf_len;
@@ -169,20 +183,11 @@ struct kcall *kcall_create(struct kinvoke *inv, void (*cancel)(struct kcall *kc)
 	kc->method = inv->method;
 	kc->iface = inv->hold->iface;
 	kc->cancel = cancel;
-	list_init(&kc->obj_link);
-	ktimer_init(&kc->timer, NULL);
-	list_push_back(&p->calls, &kc->proc_link);
-	p->ledger.calls++;
-	*err = 0;
+	if ((*err = kcall_begin(kc))) {
+		kfree(kc, sizeof(*kc));
+		return NULL;
+	}
 	return kc;
-}
-
-static void kcall_free(struct kcall *kc)
-{
-	ktimer_cancel(&kc->timer);
-	list_del(&kc->proc_link);
-	kc->caller->ledger.calls--;
-	kfree(kc, sizeof(*kc));
 }
 
 void kcall_complete(struct kcall *kc, void (*build)(struct capn_builder *b, void *arg), void *arg,
@@ -193,21 +198,24 @@ void kcall_complete(struct kcall *kc, void (*build)(struct capn_builder *b, void
 	if (err >= 0 && build)
 		build(b, arg);
 	list_del(&kc->obj_link);
+	kcall_end(kc);
 	invoke_trace(p, kc->cap, kc->iface, kc->method, err);
 	invoke_deliver(p, kc->user_data, kc->buf, kc->buf_len, err < 0 ? NULL : b, NULL, 0, err, msg);
-	kcall_free(kc);
+	kfree(kc, sizeof(*kc));
 }
 
 void kcall_cancel_all(struct proc *p)
 {
-	struct list_node *pos, *tmp;
-	list_for_each_safe(pos, tmp, &p->calls) {
-		struct kcall *kc = list_entry(pos, struct kcall, proc_link);
-		if (kc->cancel)
-			kc->cancel(kc);
-		list_del(&kc->obj_link);
-		kcall_free(kc);
+	while (!list_empty(&p->calls)) {
+		struct kcall *kc = list_entry(p->calls.next, struct kcall, proc_link);
+		kcall_end(kc);
 		p->ring.in_flight--;
+		if (kc->cancel) {
+			kc->cancel(kc);
+		} else {
+			list_del(&kc->obj_link);
+			kfree(kc, sizeof(*kc));
+		}
 	}
 }
 

@@ -52,8 +52,12 @@ struct kinvoke {
 	uint32_t buf_len;
 };
 
-/* A call that completes later. Objects embed nothing of it; they keep the
- * pointer on their own wait lists (obj_link) and may use `timer`. */
+/* An operation of a process that completes later: a kernel-object call that
+ * waits (Timer.sleep, Console.readLine, ProcessHandle.wait), an IPC call in
+ * flight, a RECV waiting for a call. It sits on its caller's list (so the
+ * caller's end cancels it) and counts against its outstanding-call quota;
+ * objects keep it on their own queues through obj_link. IPC operations embed
+ * it in a larger struct (kernel/cap/endpoint.c). */
 struct kcall {
 	struct list_node proc_link;   /* in caller->calls */
 	struct list_node obj_link;    /* for the object's own queue */
@@ -65,7 +69,9 @@ struct kcall {
 	uint16_t method;
 	uint64_t iface;
 	struct ktimer timer;
-	/* Called when the caller goes away first: unlink from the object. */
+	/* The caller is going away: kcall_end has run; detach from the object
+	 * and free the operation (or hand its memory to someone who still
+	 * needs it). NULL: unlink obj_link and free a kcall_create'd kcall. */
 	void (*cancel)(struct kcall *kc);
 	uint64_t arg;                 /* for the object's use */
 };
@@ -74,12 +80,19 @@ struct kcall {
  * outstanding-call quota is used up (return that error). */
 struct kcall *kcall_create(struct kinvoke *inv, void (*cancel)(struct kcall *kc), int *err);
 
-/* Finish a deferred call: `build` (may be NULL for empty results) fills the
- * results; or `err` < 0 raises a CapException with `msg`. Frees kc. */
+/* For operations embedding a kcall: check the quota and link `kc` (already
+ * filled in: caller, user_data, buf, ...) into its caller's list. */
+int kcall_begin(struct kcall *kc);
+/* Unlink `kc` from its caller (list, ledger, timer); does not free it and
+ * does not post a completion. */
+void kcall_end(struct kcall *kc);
+
+/* Finish a kcall_create'd call: `build` (may be NULL for empty results)
+ * fills the results; or `err` < 0 raises a CapException with `msg`. Frees kc. */
 void kcall_complete(struct kcall *kc, void (*build)(struct capn_builder *b, void *arg), void *arg,
                     int err, const char *msg);
 
-/* The caller is ending: cancel and free every call it has outstanding. */
+/* The caller is ending: cancel every operation it has outstanding. */
 void kcall_cancel_all(struct proc *p);
 
 /* Deliver an answer (results or exception) to `p`'s buffer and post its

@@ -6,6 +6,8 @@
  */
 #include "proc.h"
 
+#include "cap/endpoint.h"
+#include "cap/kcaps.h"
 #include "elf.h"
 #include "hal.h"
 #include "invoke.h"
@@ -29,7 +31,7 @@ static uint64_t page_up(uint64_t v) { return (v + HAL_PAGE_SIZE - 1) & ~(uint64_
 static int charge_pages(struct proc *p, uint64_t size)
 {
 	uint64_t pages = size / HAL_PAGE_SIZE;
-	if ((uint64_t)p->ledger.pages + pages > p->quota.memory_pages)
+	if ((uint64_t)p->ledger.pages + (uint64_t)p->ledger.frames + pages > p->quota.memory_pages)
 		return KERR(RESOURCE_EXHAUSTED);
 	p->ledger.pages += (int64_t)pages;
 	return 0;
@@ -81,7 +83,7 @@ static void set_quota(struct proc *p, const struct proc_quota *q)
 	p->quota.cap_slots = q->cap_slots ? q->cap_slots : PROC_DEFAULT_CAP_SLOTS;
 	p->quota.outstanding_calls = q->outstanding_calls ? q->outstanding_calls : PROC_DEFAULT_OUTSTANDING_CALLS;
 	p->quota.memory_pages = q->memory_pages ? q->memory_pages : PROC_DEFAULT_MEMORY_PAGES;
-	p->quota.children = q->children;
+	p->quota.children = q->children ? q->children : PROC_DEFAULT_CHILDREN;
 }
 
 /* Bytes the CapSet region needs for `max_caps` entries and argv. */
@@ -164,6 +166,8 @@ int proc_create(const struct proc_spec *spec, struct proc **out)
 {
 	if (spec->name_len == 0 || spec->name_len >= CAPOS_CAPSET_NAME_MAX)
 		return KERR(INVALID_ARGUMENT);
+	if (proc_live >= PROC_MAX_LIVE)
+		return KERR(RESOURCE_EXHAUSTED);
 	struct proc *p = kzalloc(sizeof(*p));
 	if (!p)
 		return KERR(RESOURCE_EXHAUSTED);
@@ -173,6 +177,9 @@ int proc_create(const struct proc_spec *spec, struct proc **out)
 	list_init(&p->run_link);
 	list_init(&p->all_link);
 	list_init(&p->calls);
+	list_init(&p->waiters);
+	list_init(&p->vm_regions);
+	list_init(&p->frames);
 	ktimer_init(&p->wait_timer, enter_timeout);
 	p->refs = 1;
 
@@ -192,6 +199,21 @@ int proc_create(const struct proc_spec *spec, struct proc **out)
 	return 0;
 }
 
+int proc_capset_add(struct proc *p, const char *name, uint32_t name_len, uint32_t id)
+{
+	struct cap_hold *h;
+	if (name_len == 0 || name_len >= CAPOS_CAPSET_NAME_MAX || cap_table_lookup(&p->caps, id, &h))
+		return KERR(INVALID_ARGUMENT);
+	if (p->capset->cap_count >= p->capset_max)
+		return KERR(RESOURCE_EXHAUSTED);
+	struct capos_capset_entry *e = &p->capset->caps[p->capset->cap_count++];
+	e->cap = id;
+	e->iface = h->iface;
+	__builtin_memcpy(e->name, name, name_len);
+	e->name[name_len] = '\0';
+	return 0;
+}
+
 int proc_grant(struct proc *p, const char *name, uint32_t name_len, struct kobj *obj,
                const struct cap_hold_init *init, uint32_t *id)
 {
@@ -204,11 +226,7 @@ int proc_grant(struct proc *p, const char *name, uint32_t name_len, struct kobj 
 	if (err)
 		return err;
 	p->ledger.caps++;
-	struct capos_capset_entry *e = &p->capset->caps[p->capset->cap_count++];
-	e->cap = cap;
-	e->iface = p->caps.slots[cap & 0xffffu].iface;
-	__builtin_memcpy(e->name, name, name_len);
-	e->name[name_len] = '\0';
+	KASSERT(proc_capset_add(p, name, name_len, cap) == 0);
 	if (id)
 		*id = cap;
 	return 0;
@@ -223,9 +241,28 @@ int proc_start(struct proc *p)
 
 /* ------------------------------------------------------------ ending */
 
+/* Session-scoped holds granted by `pid` end with it, in every process. */
+static void revoke_session_grants(uint32_t pid)
+{
+	struct list_node *pos, *tmp;
+	list_for_each_safe(pos, tmp, &proc_all) {
+		struct proc *q = list_entry(pos, struct proc, all_link);
+		for (uint32_t i = 0; q->caps.slots && i < q->caps.capacity; i++) {
+			struct cap_hold *h = &q->caps.slots[i];
+			if (h->obj && h->scope == CAPOS_CAP_SCOPE_SESSION && h->grantor == pid) {
+				KASSERT(cap_table_remove(&q->caps, ((uint32_t)h->gen << 16) | i) == 0);
+				q->ledger.caps--;
+			}
+		}
+	}
+}
+
 static void release_resources(struct proc *p)
 {
 	kcall_cancel_all(p);
+	endpoint_proc_ended(p);
+	vm_proc_ended(p);
+	frames_proc_ended(p);
 	if (p->caps.slots) {
 		p->ledger.caps -= p->caps.used;
 		cap_table_destroy(&p->caps);
@@ -246,10 +283,11 @@ static void release_resources(struct proc *p)
 static void check_ledger(struct proc *p)
 {
 	const struct proc_ledger *l = &p->ledger;
-	if (l->caps || l->pages || l->ring_bytes || l->calls)
-		kpanic("process %u (%s) ledger not zero after exit: caps %lld pages %lld ring %lld calls %lld",
+	if (l->caps || l->pages || l->ring_bytes || l->calls || l->frames)
+		kpanic("process %u (%s) ledger not zero after exit: caps %lld pages %lld ring %lld calls %lld "
+		       "frames %lld",
 		       p->pid, p->name, (long long)l->caps, (long long)l->pages, (long long)l->ring_bytes,
-		       (long long)l->calls);
+		       (long long)l->calls, (long long)l->frames);
 }
 
 void kernel_process_ended(struct proc *p); /* boot.c: init's end ends the system */
@@ -267,6 +305,17 @@ static void proc_end(struct proc *p, enum proc_end how, int code)
 	check_ledger(p);
 	list_del(&p->all_link);
 	proc_live--;
+	revoke_session_grants(p->pid);
+	/* Family: the parent may spawn again; orphans have no parent. */
+	if (p->parent)
+		p->parent->live_children--;
+	struct list_node *pos, *tmp;
+	list_for_each_safe(pos, tmp, &proc_all) {
+		struct proc *q = list_entry(pos, struct proc, all_link);
+		if (q->parent == p)
+			q->parent = NULL;
+	}
+	process_handle_proc_ended(p);
 	kernel_process_ended(p);
 	proc_unref(p);
 }

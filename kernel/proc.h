@@ -33,13 +33,16 @@ struct proc_ledger {
 	int64_t caps;        /* holds in its capability table */
 	int64_t pages;       /* user pages mapped into its address space */
 	int64_t ring_bytes;  /* its ring */
-	int64_t calls;       /* its calls outstanding in kernel objects */
+	int64_t calls;       /* its operations outstanding (kernel calls, IPC calls, RECVs) */
+	int64_t frames;      /* physical frames from the FrameAllocator */
 };
 
 /* Limits (schema: Quota); 0 in the manifest means these defaults. */
 #define PROC_DEFAULT_CAP_SLOTS 256u
 #define PROC_DEFAULT_OUTSTANDING_CALLS 64u
-#define PROC_DEFAULT_MEMORY_PAGES 16384u /* 64 MiB */
+#define PROC_DEFAULT_MEMORY_PAGES 16384u /* 64 MiB, pages and frames together */
+#define PROC_DEFAULT_CHILDREN 64u
+#define PROC_MAX_LIVE 512u                /* processes the kernel runs at once */
 #define PROC_STACK_BYTES (256u * 1024u)
 #define PROC_HEAP_BYTES (4u * 1024u * 1024u)
 
@@ -80,6 +83,14 @@ struct proc {
 	char fault[96];
 	uint32_t refs;                /* the process list and ProcessHandles */
 
+	struct proc *parent;          /* who spawned it (NULL: boot, or the parent ended) */
+	uint32_t live_children;       /* children spawned and not yet ended */
+	struct list_node waiters;     /* ProcessHandle.wait calls waiting for its end */
+	struct reply_slot *replies;   /* IPC calls received, not yet answered (cap/endpoint.c) */
+	uint32_t nreplies;
+	struct list_node vm_regions;  /* VirtualMemory mappings (cap/vm.c) */
+	struct list_node frames;      /* FrameAllocator grants (cap/frames.c) */
+
 	/* The CapSet page, filled by proc_grant until proc_start publishes it. */
 	struct capos_capset *capset;
 	uint64_t capset_uva;
@@ -107,6 +118,9 @@ int proc_create(const struct proc_spec *spec, struct proc **out);
  * `name` in its CapSet. */
 int proc_grant(struct proc *p, const char *name, uint32_t name_len, struct kobj *obj,
                const struct cap_hold_init *init, uint32_t *id);
+/* Name an existing hold of p in its CapSet (for holds placed by a
+ * transfer). */
+int proc_capset_add(struct proc *p, const char *name, uint32_t name_len, uint32_t id);
 /* Build its CapSet page and make it runnable. */
 int proc_start(struct proc *p);
 

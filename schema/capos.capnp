@@ -130,6 +130,12 @@ interface ProcessSpawner @0xdbb8e64ccf58d016 {
   # caller does not hold), notTransferable, alreadyExists (duplicate child cap
   # name), tooLarge (too many grants) or resourceExhausted (process table or
   # quota); on failure the caller loses nothing.
+  startService @1 (name :Text) -> (handle :ProcessHandle);
+  # Start the manifest service `name` (one marked `start = byInit`) with the
+  # capabilities its manifest entry grants. notFound: no such service;
+  # alreadyExists: it was started before.
+  services @2 () -> (names :List(Text));
+  # The services the manifest leaves for init to start, in manifest order.
 }
 
 struct ExitStatus {
@@ -158,6 +164,25 @@ interface Endpoint @0x80e0e8c215b6f9b0 {
   # client may call (0: the endpoint's exported interface).
 }
 
+interface EndpointFactory @0xcaf5c1d3f656a3cd {
+  # Makes new IPC endpoints (the manifest's exports are made by the kernel at
+  # boot; this is for services that set up endpoints at run time).
+  create @0 (interfaceId :UInt64) -> (endpoint :Endpoint);
+  # A new endpoint serving `interfaceId`; the caller holds its server side
+  # and mints client capabilities with Endpoint.mint.
+}
+
+interface Echo @0xa4552201db7f1c73 {
+  # A small interface served by user processes in the demos, tests and
+  # benchmarks of IPC; the kernel treats it like any other interface.
+  echo @0 (data :Data) -> (data :Data);
+  # The same bytes back.
+  ping @1 () -> ();
+  # Nothing: the cost of a round trip.
+  swap @2 (cap :Capability) -> (cap :Capability);
+  # Hand a capability over and get one back (the server decides which).
+}
+
 interface VirtualMemory @0xd9410ad4e6b24c5c {
   # Anonymous memory in the caller's own address space.
   map @0 (hint :UInt64, size :UInt64, prot :UInt32) -> (addr :UInt64);
@@ -182,6 +207,7 @@ enum KernelCap {
   processSpawner @3;
   virtualMemory @4;
   frameAllocator @5;
+  endpointFactory @6;
 }
 
 struct Manifest @0xba13dc82cbd05060 {
@@ -201,6 +227,12 @@ struct Service @0xfdd61bd5dafd963d {
   exports @3 :List(Export);       # endpoints other services may be granted
   quota @4 :Quota;
   args @5 :List(Text);            # its argv
+  start @6 :StartMode;            # who starts it
+}
+
+enum StartMode {
+  atBoot @0;                      # the kernel starts it at boot (in manifest order)
+  byInit @1;                      # init starts it with ProcessSpawner.startService
 }
 
 struct ServiceGrant @0xb5a638c5ba393e81 {

@@ -5,6 +5,7 @@
 #include "cap/kcaps.h"
 
 #include "cap/console.h"
+#include "cap/endpoint.h"
 #include "kernel.h"
 #include "kobj.h"
 
@@ -14,6 +15,10 @@ static struct kobj *lookup(unsigned kernel_cap)
 	case CAPOS_KERNEL_CAP_CONSOLE: return console_object();
 	case CAPOS_KERNEL_CAP_TIMER: return timer_object();
 	case CAPOS_KERNEL_CAP_NULL: return null_object();
+	case CAPOS_KERNEL_CAP_PROCESS_SPAWNER: return process_spawner_object();
+	case CAPOS_KERNEL_CAP_VIRTUAL_MEMORY: return virtual_memory_object();
+	case CAPOS_KERNEL_CAP_FRAME_ALLOCATOR: return frame_allocator_object();
+	case CAPOS_KERNEL_CAP_ENDPOINT_FACTORY: return endpoint_factory_object();
 	default: return NULL;
 	}
 }
@@ -26,7 +31,7 @@ struct kobj *kcaps_get(unsigned kernel_cap)
 
 int kcaps_all_released(void)
 {
-	for (unsigned k = 0; k <= CAPOS_KERNEL_CAP_FRAME_ALLOCATOR; k++) {
+	for (unsigned k = 0; k <= CAPOS_KERNEL_CAP_ENDPOINT_FACTORY; k++) {
 		struct kobj *o = lookup(k);
 		if (o && o->refs != 1)
 			return 0;

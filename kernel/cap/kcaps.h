@@ -14,6 +14,16 @@ struct kobj *kcaps_get(unsigned kernel_cap);
 struct kobj *timer_object(void);
 struct kobj *null_object(void);
 
+struct kobj *process_spawner_object(void);
+struct kobj *virtual_memory_object(void);
+struct kobj *frame_allocator_object(void);
+
+/* Per-process clean-up the process's end runs (proc.c). */
+struct proc;
+void vm_proc_ended(struct proc *p);
+void frames_proc_ended(struct proc *p);
+void process_handle_proc_ended(struct proc *p);
+
 /* At shutdown: true when no process holds a kernel capability any more. */
 int kcaps_all_released(void);
 

@@ -94,8 +94,10 @@ static const struct capn_method_info capos_NullCap__methods[1] = {
 	{ "nop", 0 },
 };
 
-static const struct capn_method_info capos_ProcessSpawner__methods[1] = {
+static const struct capn_method_info capos_ProcessSpawner__methods[3] = {
 	{ "spawn", 0 },
+	{ "startService", 1 },
+	{ "services", 2 },
 };
 
 static const struct capn_method_info capos_ProcessHandle__methods[2] = {
@@ -105,6 +107,16 @@ static const struct capn_method_info capos_ProcessHandle__methods[2] = {
 
 static const struct capn_method_info capos_Endpoint__methods[1] = {
 	{ "mint", 0 },
+};
+
+static const struct capn_method_info capos_EndpointFactory__methods[1] = {
+	{ "create", 0 },
+};
+
+static const struct capn_method_info capos_Echo__methods[3] = {
+	{ "echo", 0 },
+	{ "ping", 1 },
+	{ "swap", 2 },
 };
 
 static const struct capn_method_info capos_VirtualMemory__methods[3] = {
@@ -118,31 +130,44 @@ static const struct capn_method_info capos_FrameAllocator__methods[2] = {
 	{ "free", 1 },
 };
 
-static const char *const capos_KernelCap__names[6] = {
+static const char *const capos_KernelCap__names[7] = {
 	"console",
 	"timer",
 	"null",
 	"processSpawner",
 	"virtualMemory",
 	"frameAllocator",
+	"endpointFactory",
 };
 
 const char *capos_KernelCap_name(unsigned v)
 {
-	return v < 6u ? capos_KernelCap__names[v] : NULL;
+	return v < 7u ? capos_KernelCap__names[v] : NULL;
 }
 
-const struct capn_interface_info capos_interfaces[8] = {
+static const char *const capos_StartMode__names[2] = {
+	"atBoot",
+	"byInit",
+};
+
+const char *capos_StartMode_name(unsigned v)
+{
+	return v < 2u ? capos_StartMode__names[v] : NULL;
+}
+
+const struct capn_interface_info capos_interfaces[10] = {
 	{ "Console", 0xa0efbd8b58b5b85full, 3, capos_Console__methods },
 	{ "Timer", 0x9268ac16845f03bcull, 2, capos_Timer__methods },
 	{ "NullCap", 0xa05851655ed7ca2bull, 1, capos_NullCap__methods },
-	{ "ProcessSpawner", 0xdbb8e64ccf58d016ull, 1, capos_ProcessSpawner__methods },
+	{ "ProcessSpawner", 0xdbb8e64ccf58d016ull, 3, capos_ProcessSpawner__methods },
 	{ "ProcessHandle", 0xd08b6c6b4ef6b39cull, 2, capos_ProcessHandle__methods },
 	{ "Endpoint", 0x80e0e8c215b6f9b0ull, 1, capos_Endpoint__methods },
+	{ "EndpointFactory", 0xcaf5c1d3f656a3cdull, 1, capos_EndpointFactory__methods },
+	{ "Echo", 0xa4552201db7f1c73ull, 3, capos_Echo__methods },
 	{ "VirtualMemory", 0xd9410ad4e6b24c5cull, 3, capos_VirtualMemory__methods },
 	{ "FrameAllocator", 0x9bf88180678a753full, 2, capos_FrameAllocator__methods },
 };
-const size_t capos_interface_count = 8;
+const size_t capos_interface_count = 10;
 
 const struct capn_interface_info *capos_interface_by_name(const char *name, size_t len)
 {

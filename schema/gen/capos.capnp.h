@@ -307,6 +307,12 @@ typedef struct capos_NullCap_nop_Results_list_b { capn_list_b l; } capos_NullCap
  * name), tooLarge (too many grants) or resourceExhausted (process table or
  * quota); on failure the caller loses nothing. */
 #define CAPOS_PROCESS_SPAWNER_METHOD_SPAWN 0
+/* Start the manifest service `name` (one marked `start = byInit`) with the
+ * capabilities its manifest entry grants. notFound: no such service;
+ * alreadyExists: it was started before. */
+#define CAPOS_PROCESS_SPAWNER_METHOD_START_SERVICE 1
+/* The services the manifest leaves for init to start, in manifest order. */
+#define CAPOS_PROCESS_SPAWNER_METHOD_SERVICES 2
 
 /* struct ProcessSpawner.spawn$Params */
 typedef struct capos_ProcessSpawner_spawn_Params_r { capn_struct_r s; } capos_ProcessSpawner_spawn_Params_r;
@@ -330,6 +336,45 @@ typedef struct capos_ProcessSpawner_spawn_Results_list_b { capn_list_b l; } capo
 #define CAPOS_PROCESS_SPAWNER_SPAWN_RESULTS_DATA_WORDS 0
 #define CAPOS_PROCESS_SPAWNER_SPAWN_RESULTS_PTR_COUNT 1
 #define CAPOS_PROCESS_SPAWNER_SPAWN_RESULTS_HANDLE_PTR_INDEX 0
+
+/* struct ProcessSpawner.startService$Params */
+typedef struct capos_ProcessSpawner_startService_Params_r { capn_struct_r s; } capos_ProcessSpawner_startService_Params_r;
+typedef struct capos_ProcessSpawner_startService_Params_b { capn_struct_b s; } capos_ProcessSpawner_startService_Params_b;
+typedef struct capos_ProcessSpawner_startService_Params_list_r { capn_list_r l; } capos_ProcessSpawner_startService_Params_list_r;
+typedef struct capos_ProcessSpawner_startService_Params_list_b { capn_list_b l; } capos_ProcessSpawner_startService_Params_list_b;
+#define CAPOS_PROCESS_SPAWNER_START_SERVICE_PARAMS_TYPE_ID 0x8606f6502b6179ffull
+#define CAPOS_PROCESS_SPAWNER_START_SERVICE_PARAMS_DATA_WORDS 0
+#define CAPOS_PROCESS_SPAWNER_START_SERVICE_PARAMS_PTR_COUNT 1
+#define CAPOS_PROCESS_SPAWNER_START_SERVICE_PARAMS_NAME_PTR_INDEX 0
+
+/* struct ProcessSpawner.startService$Results */
+typedef struct capos_ProcessSpawner_startService_Results_r { capn_struct_r s; } capos_ProcessSpawner_startService_Results_r;
+typedef struct capos_ProcessSpawner_startService_Results_b { capn_struct_b s; } capos_ProcessSpawner_startService_Results_b;
+typedef struct capos_ProcessSpawner_startService_Results_list_r { capn_list_r l; } capos_ProcessSpawner_startService_Results_list_r;
+typedef struct capos_ProcessSpawner_startService_Results_list_b { capn_list_b l; } capos_ProcessSpawner_startService_Results_list_b;
+#define CAPOS_PROCESS_SPAWNER_START_SERVICE_RESULTS_TYPE_ID 0xc290f01eac633dfcull
+#define CAPOS_PROCESS_SPAWNER_START_SERVICE_RESULTS_DATA_WORDS 0
+#define CAPOS_PROCESS_SPAWNER_START_SERVICE_RESULTS_PTR_COUNT 1
+#define CAPOS_PROCESS_SPAWNER_START_SERVICE_RESULTS_HANDLE_PTR_INDEX 0
+
+/* struct ProcessSpawner.services$Params */
+typedef struct capos_ProcessSpawner_services_Params_r { capn_struct_r s; } capos_ProcessSpawner_services_Params_r;
+typedef struct capos_ProcessSpawner_services_Params_b { capn_struct_b s; } capos_ProcessSpawner_services_Params_b;
+typedef struct capos_ProcessSpawner_services_Params_list_r { capn_list_r l; } capos_ProcessSpawner_services_Params_list_r;
+typedef struct capos_ProcessSpawner_services_Params_list_b { capn_list_b l; } capos_ProcessSpawner_services_Params_list_b;
+#define CAPOS_PROCESS_SPAWNER_SERVICES_PARAMS_TYPE_ID 0xe2d97b1c959eb846ull
+#define CAPOS_PROCESS_SPAWNER_SERVICES_PARAMS_DATA_WORDS 0
+#define CAPOS_PROCESS_SPAWNER_SERVICES_PARAMS_PTR_COUNT 0
+
+/* struct ProcessSpawner.services$Results */
+typedef struct capos_ProcessSpawner_services_Results_r { capn_struct_r s; } capos_ProcessSpawner_services_Results_r;
+typedef struct capos_ProcessSpawner_services_Results_b { capn_struct_b s; } capos_ProcessSpawner_services_Results_b;
+typedef struct capos_ProcessSpawner_services_Results_list_r { capn_list_r l; } capos_ProcessSpawner_services_Results_list_r;
+typedef struct capos_ProcessSpawner_services_Results_list_b { capn_list_b l; } capos_ProcessSpawner_services_Results_list_b;
+#define CAPOS_PROCESS_SPAWNER_SERVICES_RESULTS_TYPE_ID 0xb2e7b0b0911f1df3ull
+#define CAPOS_PROCESS_SPAWNER_SERVICES_RESULTS_DATA_WORDS 0
+#define CAPOS_PROCESS_SPAWNER_SERVICES_RESULTS_PTR_COUNT 1
+#define CAPOS_PROCESS_SPAWNER_SERVICES_RESULTS_NAMES_PTR_INDEX 0
 
 /* struct ExitStatus */
 /* How a process ended. */
@@ -419,6 +464,102 @@ typedef struct capos_Endpoint_mint_Results_list_b { capn_list_b l; } capos_Endpo
 #define CAPOS_ENDPOINT_MINT_RESULTS_DATA_WORDS 0
 #define CAPOS_ENDPOINT_MINT_RESULTS_PTR_COUNT 1
 #define CAPOS_ENDPOINT_MINT_RESULTS_CLIENT_PTR_INDEX 0
+
+/* interface EndpointFactory */
+/* Makes new IPC endpoints (the manifest's exports are made by the kernel at
+ * boot; this is for services that set up endpoints at run time). */
+#define CAPOS_ENDPOINT_FACTORY_INTERFACE_ID 0xcaf5c1d3f656a3cdull
+/* A new endpoint serving `interfaceId`; the caller holds its server side
+ * and mints client capabilities with Endpoint.mint. */
+#define CAPOS_ENDPOINT_FACTORY_METHOD_CREATE 0
+
+/* struct EndpointFactory.create$Params */
+typedef struct capos_EndpointFactory_create_Params_r { capn_struct_r s; } capos_EndpointFactory_create_Params_r;
+typedef struct capos_EndpointFactory_create_Params_b { capn_struct_b s; } capos_EndpointFactory_create_Params_b;
+typedef struct capos_EndpointFactory_create_Params_list_r { capn_list_r l; } capos_EndpointFactory_create_Params_list_r;
+typedef struct capos_EndpointFactory_create_Params_list_b { capn_list_b l; } capos_EndpointFactory_create_Params_list_b;
+#define CAPOS_ENDPOINT_FACTORY_CREATE_PARAMS_TYPE_ID 0xe6e985ba19b03442ull
+#define CAPOS_ENDPOINT_FACTORY_CREATE_PARAMS_DATA_WORDS 1
+#define CAPOS_ENDPOINT_FACTORY_CREATE_PARAMS_PTR_COUNT 0
+
+/* struct EndpointFactory.create$Results */
+typedef struct capos_EndpointFactory_create_Results_r { capn_struct_r s; } capos_EndpointFactory_create_Results_r;
+typedef struct capos_EndpointFactory_create_Results_b { capn_struct_b s; } capos_EndpointFactory_create_Results_b;
+typedef struct capos_EndpointFactory_create_Results_list_r { capn_list_r l; } capos_EndpointFactory_create_Results_list_r;
+typedef struct capos_EndpointFactory_create_Results_list_b { capn_list_b l; } capos_EndpointFactory_create_Results_list_b;
+#define CAPOS_ENDPOINT_FACTORY_CREATE_RESULTS_TYPE_ID 0xfb21c93d027297c4ull
+#define CAPOS_ENDPOINT_FACTORY_CREATE_RESULTS_DATA_WORDS 0
+#define CAPOS_ENDPOINT_FACTORY_CREATE_RESULTS_PTR_COUNT 1
+#define CAPOS_ENDPOINT_FACTORY_CREATE_RESULTS_ENDPOINT_PTR_INDEX 0
+
+/* interface Echo */
+/* A small interface served by user processes in the demos, tests and
+ * benchmarks of IPC; the kernel treats it like any other interface. */
+#define CAPOS_ECHO_INTERFACE_ID 0xa4552201db7f1c73ull
+/* The same bytes back. */
+#define CAPOS_ECHO_METHOD_ECHO 0
+/* Nothing: the cost of a round trip. */
+#define CAPOS_ECHO_METHOD_PING 1
+/* Hand a capability over and get one back (the server decides which). */
+#define CAPOS_ECHO_METHOD_SWAP 2
+
+/* struct Echo.echo$Params */
+typedef struct capos_Echo_echo_Params_r { capn_struct_r s; } capos_Echo_echo_Params_r;
+typedef struct capos_Echo_echo_Params_b { capn_struct_b s; } capos_Echo_echo_Params_b;
+typedef struct capos_Echo_echo_Params_list_r { capn_list_r l; } capos_Echo_echo_Params_list_r;
+typedef struct capos_Echo_echo_Params_list_b { capn_list_b l; } capos_Echo_echo_Params_list_b;
+#define CAPOS_ECHO_ECHO_PARAMS_TYPE_ID 0xdfca2230a9b0a60cull
+#define CAPOS_ECHO_ECHO_PARAMS_DATA_WORDS 0
+#define CAPOS_ECHO_ECHO_PARAMS_PTR_COUNT 1
+#define CAPOS_ECHO_ECHO_PARAMS_DATA_PTR_INDEX 0
+
+/* struct Echo.echo$Results */
+typedef struct capos_Echo_echo_Results_r { capn_struct_r s; } capos_Echo_echo_Results_r;
+typedef struct capos_Echo_echo_Results_b { capn_struct_b s; } capos_Echo_echo_Results_b;
+typedef struct capos_Echo_echo_Results_list_r { capn_list_r l; } capos_Echo_echo_Results_list_r;
+typedef struct capos_Echo_echo_Results_list_b { capn_list_b l; } capos_Echo_echo_Results_list_b;
+#define CAPOS_ECHO_ECHO_RESULTS_TYPE_ID 0x9a72911f5c4bb66dull
+#define CAPOS_ECHO_ECHO_RESULTS_DATA_WORDS 0
+#define CAPOS_ECHO_ECHO_RESULTS_PTR_COUNT 1
+#define CAPOS_ECHO_ECHO_RESULTS_DATA_PTR_INDEX 0
+
+/* struct Echo.ping$Params */
+typedef struct capos_Echo_ping_Params_r { capn_struct_r s; } capos_Echo_ping_Params_r;
+typedef struct capos_Echo_ping_Params_b { capn_struct_b s; } capos_Echo_ping_Params_b;
+typedef struct capos_Echo_ping_Params_list_r { capn_list_r l; } capos_Echo_ping_Params_list_r;
+typedef struct capos_Echo_ping_Params_list_b { capn_list_b l; } capos_Echo_ping_Params_list_b;
+#define CAPOS_ECHO_PING_PARAMS_TYPE_ID 0x81f339ecaa58bc52ull
+#define CAPOS_ECHO_PING_PARAMS_DATA_WORDS 0
+#define CAPOS_ECHO_PING_PARAMS_PTR_COUNT 0
+
+/* struct Echo.ping$Results */
+typedef struct capos_Echo_ping_Results_r { capn_struct_r s; } capos_Echo_ping_Results_r;
+typedef struct capos_Echo_ping_Results_b { capn_struct_b s; } capos_Echo_ping_Results_b;
+typedef struct capos_Echo_ping_Results_list_r { capn_list_r l; } capos_Echo_ping_Results_list_r;
+typedef struct capos_Echo_ping_Results_list_b { capn_list_b l; } capos_Echo_ping_Results_list_b;
+#define CAPOS_ECHO_PING_RESULTS_TYPE_ID 0xcdceb1f9f064eec8ull
+#define CAPOS_ECHO_PING_RESULTS_DATA_WORDS 0
+#define CAPOS_ECHO_PING_RESULTS_PTR_COUNT 0
+
+/* struct Echo.swap$Params */
+typedef struct capos_Echo_swap_Params_r { capn_struct_r s; } capos_Echo_swap_Params_r;
+typedef struct capos_Echo_swap_Params_b { capn_struct_b s; } capos_Echo_swap_Params_b;
+typedef struct capos_Echo_swap_Params_list_r { capn_list_r l; } capos_Echo_swap_Params_list_r;
+typedef struct capos_Echo_swap_Params_list_b { capn_list_b l; } capos_Echo_swap_Params_list_b;
+#define CAPOS_ECHO_SWAP_PARAMS_TYPE_ID 0xac91dd5d14e27556ull
+#define CAPOS_ECHO_SWAP_PARAMS_DATA_WORDS 0
+#define CAPOS_ECHO_SWAP_PARAMS_PTR_COUNT 1
+#define CAPOS_ECHO_SWAP_PARAMS_CAP_PTR_INDEX 0
+
+/* struct Echo.swap$Results */
+typedef struct capos_Echo_swap_Results_r { capn_struct_r s; } capos_Echo_swap_Results_r;
+typedef struct capos_Echo_swap_Results_b { capn_struct_b s; } capos_Echo_swap_Results_b;
+typedef struct capos_Echo_swap_Results_list_r { capn_list_r l; } capos_Echo_swap_Results_list_r;
+typedef struct capos_Echo_swap_Results_list_b { capn_list_b l; } capos_Echo_swap_Results_list_b;
+#define CAPOS_ECHO_SWAP_RESULTS_TYPE_ID 0x8238207ce5a75cfcull
+#define CAPOS_ECHO_SWAP_RESULTS_DATA_WORDS 0
+#define CAPOS_ECHO_SWAP_RESULTS_PTR_COUNT 1
+#define CAPOS_ECHO_SWAP_RESULTS_CAP_PTR_INDEX 0
 
 /* interface VirtualMemory */
 /* Anonymous memory in the caller's own address space. */
@@ -533,6 +674,7 @@ enum capos_KernelCap {
 	CAPOS_KERNEL_CAP_PROCESS_SPAWNER = 3,
 	CAPOS_KERNEL_CAP_VIRTUAL_MEMORY = 4,
 	CAPOS_KERNEL_CAP_FRAME_ALLOCATOR = 5,
+	CAPOS_KERNEL_CAP_ENDPOINT_FACTORY = 6,
 };
 #define CAPOS_KERNEL_CAP_TYPE_ID 0x9893e68b3fd9200aull
 /* The schema name of a value ("console"), or NULL if it has none. */
@@ -559,7 +701,7 @@ typedef struct capos_Service_b { capn_struct_b s; } capos_Service_b;
 typedef struct capos_Service_list_r { capn_list_r l; } capos_Service_list_r;
 typedef struct capos_Service_list_b { capn_list_b l; } capos_Service_list_b;
 #define CAPOS_SERVICE_TYPE_ID 0xfdd61bd5dafd963dull
-#define CAPOS_SERVICE_DATA_WORDS 0
+#define CAPOS_SERVICE_DATA_WORDS 1
 #define CAPOS_SERVICE_PTR_COUNT 6
 #define CAPOS_SERVICE_NAME_PTR_INDEX 0
 #define CAPOS_SERVICE_BINARY_PTR_INDEX 1
@@ -567,6 +709,17 @@ typedef struct capos_Service_list_b { capn_list_b l; } capos_Service_list_b;
 #define CAPOS_SERVICE_EXPORTS_PTR_INDEX 3
 #define CAPOS_SERVICE_QUOTA_PTR_INDEX 4
 #define CAPOS_SERVICE_ARGS_PTR_INDEX 5
+
+/* enum StartMode */
+enum capos_StartMode {
+	/* the kernel starts it at boot (in manifest order) */
+	CAPOS_START_MODE_AT_BOOT = 0,
+	/* init starts it with ProcessSpawner.startService */
+	CAPOS_START_MODE_BY_INIT = 1,
+};
+#define CAPOS_START_MODE_TYPE_ID 0xbdf56b1be6ec0adfull
+/* The schema name of a value ("atBoot"), or NULL if it has none. */
+const char *capos_StartMode_name(unsigned v);
 
 /* struct ServiceGrant */
 /* One capability a service receives at boot. */
@@ -1260,6 +1413,130 @@ static inline capos_ProcessSpawner_spawn_Results_b capos_ProcessSpawner_spawn_Re
 	return (capos_ProcessSpawner_spawn_Results_b){ capn_list_struct_at(l.l, i) };
 }
 
+/* ---- struct ProcessSpawner.startService$Params */
+static inline capos_ProcessSpawner_startService_Params_r capos_ProcessSpawner_startService_Params_read_root(struct capn_reader *m)
+{
+	return (capos_ProcessSpawner_startService_Params_r){ capn_reader_root(m) };
+}
+static inline capos_ProcessSpawner_startService_Params_b capos_ProcessSpawner_startService_Params_new_root(struct capn_builder *m)
+{
+	return (capos_ProcessSpawner_startService_Params_b){ capn_builder_root(m, CAPOS_PROCESS_SPAWNER_START_SERVICE_PARAMS_DATA_WORDS, CAPOS_PROCESS_SPAWNER_START_SERVICE_PARAMS_PTR_COUNT) };
+}
+static inline bool capos_ProcessSpawner_startService_Params_has_name(capos_ProcessSpawner_startService_Params_r r)
+{
+	return capn_has_ptr(r.s, 0);
+}
+static inline capn_text capos_ProcessSpawner_startService_Params_get_name(capos_ProcessSpawner_startService_Params_r r)
+{
+	return capn_get_text(r.s, 0, NULL, 0);
+}
+static inline int capos_ProcessSpawner_startService_Params_set_name(capos_ProcessSpawner_startService_Params_b b, const char *str, size_t len)
+{
+	return capn_set_text(b.s, 0, str, len);
+}
+static inline uint32_t capos_ProcessSpawner_startService_Params_list_len(capos_ProcessSpawner_startService_Params_list_r l)
+{
+	return capn_list_len(l.l);
+}
+static inline capos_ProcessSpawner_startService_Params_r capos_ProcessSpawner_startService_Params_list_get(capos_ProcessSpawner_startService_Params_list_r l, uint32_t i)
+{
+	return (capos_ProcessSpawner_startService_Params_r){ capn_list_get_struct(l.l, i) };
+}
+static inline capos_ProcessSpawner_startService_Params_b capos_ProcessSpawner_startService_Params_list_at(capos_ProcessSpawner_startService_Params_list_b l, uint32_t i)
+{
+	return (capos_ProcessSpawner_startService_Params_b){ capn_list_struct_at(l.l, i) };
+}
+
+/* ---- struct ProcessSpawner.startService$Results */
+static inline capos_ProcessSpawner_startService_Results_r capos_ProcessSpawner_startService_Results_read_root(struct capn_reader *m)
+{
+	return (capos_ProcessSpawner_startService_Results_r){ capn_reader_root(m) };
+}
+static inline capos_ProcessSpawner_startService_Results_b capos_ProcessSpawner_startService_Results_new_root(struct capn_builder *m)
+{
+	return (capos_ProcessSpawner_startService_Results_b){ capn_builder_root(m, CAPOS_PROCESS_SPAWNER_START_SERVICE_RESULTS_DATA_WORDS, CAPOS_PROCESS_SPAWNER_START_SERVICE_RESULTS_PTR_COUNT) };
+}
+static inline bool capos_ProcessSpawner_startService_Results_has_handle(capos_ProcessSpawner_startService_Results_r r)
+{
+	return capn_has_ptr(r.s, 0);
+}
+static inline uint32_t capos_ProcessSpawner_startService_Results_get_handle(capos_ProcessSpawner_startService_Results_r r)
+{
+	return capn_get_cap(r.s, 0);
+}
+static inline int capos_ProcessSpawner_startService_Results_set_handle(capos_ProcessSpawner_startService_Results_b b, uint32_t cap)
+{
+	return capn_set_cap(b.s, 0, cap);
+}
+static inline uint32_t capos_ProcessSpawner_startService_Results_list_len(capos_ProcessSpawner_startService_Results_list_r l)
+{
+	return capn_list_len(l.l);
+}
+static inline capos_ProcessSpawner_startService_Results_r capos_ProcessSpawner_startService_Results_list_get(capos_ProcessSpawner_startService_Results_list_r l, uint32_t i)
+{
+	return (capos_ProcessSpawner_startService_Results_r){ capn_list_get_struct(l.l, i) };
+}
+static inline capos_ProcessSpawner_startService_Results_b capos_ProcessSpawner_startService_Results_list_at(capos_ProcessSpawner_startService_Results_list_b l, uint32_t i)
+{
+	return (capos_ProcessSpawner_startService_Results_b){ capn_list_struct_at(l.l, i) };
+}
+
+/* ---- struct ProcessSpawner.services$Params */
+static inline capos_ProcessSpawner_services_Params_r capos_ProcessSpawner_services_Params_read_root(struct capn_reader *m)
+{
+	return (capos_ProcessSpawner_services_Params_r){ capn_reader_root(m) };
+}
+static inline capos_ProcessSpawner_services_Params_b capos_ProcessSpawner_services_Params_new_root(struct capn_builder *m)
+{
+	return (capos_ProcessSpawner_services_Params_b){ capn_builder_root(m, CAPOS_PROCESS_SPAWNER_SERVICES_PARAMS_DATA_WORDS, CAPOS_PROCESS_SPAWNER_SERVICES_PARAMS_PTR_COUNT) };
+}
+static inline uint32_t capos_ProcessSpawner_services_Params_list_len(capos_ProcessSpawner_services_Params_list_r l)
+{
+	return capn_list_len(l.l);
+}
+static inline capos_ProcessSpawner_services_Params_r capos_ProcessSpawner_services_Params_list_get(capos_ProcessSpawner_services_Params_list_r l, uint32_t i)
+{
+	return (capos_ProcessSpawner_services_Params_r){ capn_list_get_struct(l.l, i) };
+}
+static inline capos_ProcessSpawner_services_Params_b capos_ProcessSpawner_services_Params_list_at(capos_ProcessSpawner_services_Params_list_b l, uint32_t i)
+{
+	return (capos_ProcessSpawner_services_Params_b){ capn_list_struct_at(l.l, i) };
+}
+
+/* ---- struct ProcessSpawner.services$Results */
+static inline capos_ProcessSpawner_services_Results_r capos_ProcessSpawner_services_Results_read_root(struct capn_reader *m)
+{
+	return (capos_ProcessSpawner_services_Results_r){ capn_reader_root(m) };
+}
+static inline capos_ProcessSpawner_services_Results_b capos_ProcessSpawner_services_Results_new_root(struct capn_builder *m)
+{
+	return (capos_ProcessSpawner_services_Results_b){ capn_builder_root(m, CAPOS_PROCESS_SPAWNER_SERVICES_RESULTS_DATA_WORDS, CAPOS_PROCESS_SPAWNER_SERVICES_RESULTS_PTR_COUNT) };
+}
+static inline bool capos_ProcessSpawner_services_Results_has_names(capos_ProcessSpawner_services_Results_r r)
+{
+	return capn_has_ptr(r.s, 0);
+}
+static inline capn_list_r capos_ProcessSpawner_services_Results_get_names(capos_ProcessSpawner_services_Results_r r)
+{
+	return capn_get_list(r.s, 0, CAPN_LIST_POINTER, NULL);
+}
+static inline capn_list_b capos_ProcessSpawner_services_Results_init_names(capos_ProcessSpawner_services_Results_b b, uint32_t n)
+{
+	return capn_init_list(b.s, 0, CAPN_SZ_POINTER, n);
+}
+static inline uint32_t capos_ProcessSpawner_services_Results_list_len(capos_ProcessSpawner_services_Results_list_r l)
+{
+	return capn_list_len(l.l);
+}
+static inline capos_ProcessSpawner_services_Results_r capos_ProcessSpawner_services_Results_list_get(capos_ProcessSpawner_services_Results_list_r l, uint32_t i)
+{
+	return (capos_ProcessSpawner_services_Results_r){ capn_list_get_struct(l.l, i) };
+}
+static inline capos_ProcessSpawner_services_Results_b capos_ProcessSpawner_services_Results_list_at(capos_ProcessSpawner_services_Results_list_b l, uint32_t i)
+{
+	return (capos_ProcessSpawner_services_Results_b){ capn_list_struct_at(l.l, i) };
+}
+
 /* ---- struct ExitStatus */
 static inline capos_ExitStatus_r capos_ExitStatus_read_root(struct capn_reader *m)
 {
@@ -1485,6 +1762,250 @@ static inline capos_Endpoint_mint_Results_r capos_Endpoint_mint_Results_list_get
 static inline capos_Endpoint_mint_Results_b capos_Endpoint_mint_Results_list_at(capos_Endpoint_mint_Results_list_b l, uint32_t i)
 {
 	return (capos_Endpoint_mint_Results_b){ capn_list_struct_at(l.l, i) };
+}
+
+/* ---- struct EndpointFactory.create$Params */
+static inline capos_EndpointFactory_create_Params_r capos_EndpointFactory_create_Params_read_root(struct capn_reader *m)
+{
+	return (capos_EndpointFactory_create_Params_r){ capn_reader_root(m) };
+}
+static inline capos_EndpointFactory_create_Params_b capos_EndpointFactory_create_Params_new_root(struct capn_builder *m)
+{
+	return (capos_EndpointFactory_create_Params_b){ capn_builder_root(m, CAPOS_ENDPOINT_FACTORY_CREATE_PARAMS_DATA_WORDS, CAPOS_ENDPOINT_FACTORY_CREATE_PARAMS_PTR_COUNT) };
+}
+static inline uint64_t capos_EndpointFactory_create_Params_get_interfaceId(capos_EndpointFactory_create_Params_r r)
+{
+	return capn_get_u64(r.s, 0, 0);
+}
+static inline void capos_EndpointFactory_create_Params_set_interfaceId(capos_EndpointFactory_create_Params_b b, uint64_t v)
+{
+	capn_set_u64(b.s, 0, v, 0);
+}
+static inline uint32_t capos_EndpointFactory_create_Params_list_len(capos_EndpointFactory_create_Params_list_r l)
+{
+	return capn_list_len(l.l);
+}
+static inline capos_EndpointFactory_create_Params_r capos_EndpointFactory_create_Params_list_get(capos_EndpointFactory_create_Params_list_r l, uint32_t i)
+{
+	return (capos_EndpointFactory_create_Params_r){ capn_list_get_struct(l.l, i) };
+}
+static inline capos_EndpointFactory_create_Params_b capos_EndpointFactory_create_Params_list_at(capos_EndpointFactory_create_Params_list_b l, uint32_t i)
+{
+	return (capos_EndpointFactory_create_Params_b){ capn_list_struct_at(l.l, i) };
+}
+
+/* ---- struct EndpointFactory.create$Results */
+static inline capos_EndpointFactory_create_Results_r capos_EndpointFactory_create_Results_read_root(struct capn_reader *m)
+{
+	return (capos_EndpointFactory_create_Results_r){ capn_reader_root(m) };
+}
+static inline capos_EndpointFactory_create_Results_b capos_EndpointFactory_create_Results_new_root(struct capn_builder *m)
+{
+	return (capos_EndpointFactory_create_Results_b){ capn_builder_root(m, CAPOS_ENDPOINT_FACTORY_CREATE_RESULTS_DATA_WORDS, CAPOS_ENDPOINT_FACTORY_CREATE_RESULTS_PTR_COUNT) };
+}
+static inline bool capos_EndpointFactory_create_Results_has_endpoint(capos_EndpointFactory_create_Results_r r)
+{
+	return capn_has_ptr(r.s, 0);
+}
+static inline uint32_t capos_EndpointFactory_create_Results_get_endpoint(capos_EndpointFactory_create_Results_r r)
+{
+	return capn_get_cap(r.s, 0);
+}
+static inline int capos_EndpointFactory_create_Results_set_endpoint(capos_EndpointFactory_create_Results_b b, uint32_t cap)
+{
+	return capn_set_cap(b.s, 0, cap);
+}
+static inline uint32_t capos_EndpointFactory_create_Results_list_len(capos_EndpointFactory_create_Results_list_r l)
+{
+	return capn_list_len(l.l);
+}
+static inline capos_EndpointFactory_create_Results_r capos_EndpointFactory_create_Results_list_get(capos_EndpointFactory_create_Results_list_r l, uint32_t i)
+{
+	return (capos_EndpointFactory_create_Results_r){ capn_list_get_struct(l.l, i) };
+}
+static inline capos_EndpointFactory_create_Results_b capos_EndpointFactory_create_Results_list_at(capos_EndpointFactory_create_Results_list_b l, uint32_t i)
+{
+	return (capos_EndpointFactory_create_Results_b){ capn_list_struct_at(l.l, i) };
+}
+
+/* ---- struct Echo.echo$Params */
+static inline capos_Echo_echo_Params_r capos_Echo_echo_Params_read_root(struct capn_reader *m)
+{
+	return (capos_Echo_echo_Params_r){ capn_reader_root(m) };
+}
+static inline capos_Echo_echo_Params_b capos_Echo_echo_Params_new_root(struct capn_builder *m)
+{
+	return (capos_Echo_echo_Params_b){ capn_builder_root(m, CAPOS_ECHO_ECHO_PARAMS_DATA_WORDS, CAPOS_ECHO_ECHO_PARAMS_PTR_COUNT) };
+}
+static inline bool capos_Echo_echo_Params_has_data(capos_Echo_echo_Params_r r)
+{
+	return capn_has_ptr(r.s, 0);
+}
+static inline capn_data capos_Echo_echo_Params_get_data(capos_Echo_echo_Params_r r)
+{
+	return capn_get_data(r.s, 0, NULL, 0);
+}
+static inline int capos_Echo_echo_Params_set_data(capos_Echo_echo_Params_b b, const void *ptr, size_t len)
+{
+	return capn_set_data(b.s, 0, ptr, len);
+}
+static inline uint32_t capos_Echo_echo_Params_list_len(capos_Echo_echo_Params_list_r l)
+{
+	return capn_list_len(l.l);
+}
+static inline capos_Echo_echo_Params_r capos_Echo_echo_Params_list_get(capos_Echo_echo_Params_list_r l, uint32_t i)
+{
+	return (capos_Echo_echo_Params_r){ capn_list_get_struct(l.l, i) };
+}
+static inline capos_Echo_echo_Params_b capos_Echo_echo_Params_list_at(capos_Echo_echo_Params_list_b l, uint32_t i)
+{
+	return (capos_Echo_echo_Params_b){ capn_list_struct_at(l.l, i) };
+}
+
+/* ---- struct Echo.echo$Results */
+static inline capos_Echo_echo_Results_r capos_Echo_echo_Results_read_root(struct capn_reader *m)
+{
+	return (capos_Echo_echo_Results_r){ capn_reader_root(m) };
+}
+static inline capos_Echo_echo_Results_b capos_Echo_echo_Results_new_root(struct capn_builder *m)
+{
+	return (capos_Echo_echo_Results_b){ capn_builder_root(m, CAPOS_ECHO_ECHO_RESULTS_DATA_WORDS, CAPOS_ECHO_ECHO_RESULTS_PTR_COUNT) };
+}
+static inline bool capos_Echo_echo_Results_has_data(capos_Echo_echo_Results_r r)
+{
+	return capn_has_ptr(r.s, 0);
+}
+static inline capn_data capos_Echo_echo_Results_get_data(capos_Echo_echo_Results_r r)
+{
+	return capn_get_data(r.s, 0, NULL, 0);
+}
+static inline int capos_Echo_echo_Results_set_data(capos_Echo_echo_Results_b b, const void *ptr, size_t len)
+{
+	return capn_set_data(b.s, 0, ptr, len);
+}
+static inline uint32_t capos_Echo_echo_Results_list_len(capos_Echo_echo_Results_list_r l)
+{
+	return capn_list_len(l.l);
+}
+static inline capos_Echo_echo_Results_r capos_Echo_echo_Results_list_get(capos_Echo_echo_Results_list_r l, uint32_t i)
+{
+	return (capos_Echo_echo_Results_r){ capn_list_get_struct(l.l, i) };
+}
+static inline capos_Echo_echo_Results_b capos_Echo_echo_Results_list_at(capos_Echo_echo_Results_list_b l, uint32_t i)
+{
+	return (capos_Echo_echo_Results_b){ capn_list_struct_at(l.l, i) };
+}
+
+/* ---- struct Echo.ping$Params */
+static inline capos_Echo_ping_Params_r capos_Echo_ping_Params_read_root(struct capn_reader *m)
+{
+	return (capos_Echo_ping_Params_r){ capn_reader_root(m) };
+}
+static inline capos_Echo_ping_Params_b capos_Echo_ping_Params_new_root(struct capn_builder *m)
+{
+	return (capos_Echo_ping_Params_b){ capn_builder_root(m, CAPOS_ECHO_PING_PARAMS_DATA_WORDS, CAPOS_ECHO_PING_PARAMS_PTR_COUNT) };
+}
+static inline uint32_t capos_Echo_ping_Params_list_len(capos_Echo_ping_Params_list_r l)
+{
+	return capn_list_len(l.l);
+}
+static inline capos_Echo_ping_Params_r capos_Echo_ping_Params_list_get(capos_Echo_ping_Params_list_r l, uint32_t i)
+{
+	return (capos_Echo_ping_Params_r){ capn_list_get_struct(l.l, i) };
+}
+static inline capos_Echo_ping_Params_b capos_Echo_ping_Params_list_at(capos_Echo_ping_Params_list_b l, uint32_t i)
+{
+	return (capos_Echo_ping_Params_b){ capn_list_struct_at(l.l, i) };
+}
+
+/* ---- struct Echo.ping$Results */
+static inline capos_Echo_ping_Results_r capos_Echo_ping_Results_read_root(struct capn_reader *m)
+{
+	return (capos_Echo_ping_Results_r){ capn_reader_root(m) };
+}
+static inline capos_Echo_ping_Results_b capos_Echo_ping_Results_new_root(struct capn_builder *m)
+{
+	return (capos_Echo_ping_Results_b){ capn_builder_root(m, CAPOS_ECHO_PING_RESULTS_DATA_WORDS, CAPOS_ECHO_PING_RESULTS_PTR_COUNT) };
+}
+static inline uint32_t capos_Echo_ping_Results_list_len(capos_Echo_ping_Results_list_r l)
+{
+	return capn_list_len(l.l);
+}
+static inline capos_Echo_ping_Results_r capos_Echo_ping_Results_list_get(capos_Echo_ping_Results_list_r l, uint32_t i)
+{
+	return (capos_Echo_ping_Results_r){ capn_list_get_struct(l.l, i) };
+}
+static inline capos_Echo_ping_Results_b capos_Echo_ping_Results_list_at(capos_Echo_ping_Results_list_b l, uint32_t i)
+{
+	return (capos_Echo_ping_Results_b){ capn_list_struct_at(l.l, i) };
+}
+
+/* ---- struct Echo.swap$Params */
+static inline capos_Echo_swap_Params_r capos_Echo_swap_Params_read_root(struct capn_reader *m)
+{
+	return (capos_Echo_swap_Params_r){ capn_reader_root(m) };
+}
+static inline capos_Echo_swap_Params_b capos_Echo_swap_Params_new_root(struct capn_builder *m)
+{
+	return (capos_Echo_swap_Params_b){ capn_builder_root(m, CAPOS_ECHO_SWAP_PARAMS_DATA_WORDS, CAPOS_ECHO_SWAP_PARAMS_PTR_COUNT) };
+}
+static inline bool capos_Echo_swap_Params_has_cap(capos_Echo_swap_Params_r r)
+{
+	return capn_has_ptr(r.s, 0);
+}
+static inline uint32_t capos_Echo_swap_Params_get_cap(capos_Echo_swap_Params_r r)
+{
+	return capn_get_cap(r.s, 0);
+}
+static inline int capos_Echo_swap_Params_set_cap(capos_Echo_swap_Params_b b, uint32_t cap)
+{
+	return capn_set_cap(b.s, 0, cap);
+}
+static inline uint32_t capos_Echo_swap_Params_list_len(capos_Echo_swap_Params_list_r l)
+{
+	return capn_list_len(l.l);
+}
+static inline capos_Echo_swap_Params_r capos_Echo_swap_Params_list_get(capos_Echo_swap_Params_list_r l, uint32_t i)
+{
+	return (capos_Echo_swap_Params_r){ capn_list_get_struct(l.l, i) };
+}
+static inline capos_Echo_swap_Params_b capos_Echo_swap_Params_list_at(capos_Echo_swap_Params_list_b l, uint32_t i)
+{
+	return (capos_Echo_swap_Params_b){ capn_list_struct_at(l.l, i) };
+}
+
+/* ---- struct Echo.swap$Results */
+static inline capos_Echo_swap_Results_r capos_Echo_swap_Results_read_root(struct capn_reader *m)
+{
+	return (capos_Echo_swap_Results_r){ capn_reader_root(m) };
+}
+static inline capos_Echo_swap_Results_b capos_Echo_swap_Results_new_root(struct capn_builder *m)
+{
+	return (capos_Echo_swap_Results_b){ capn_builder_root(m, CAPOS_ECHO_SWAP_RESULTS_DATA_WORDS, CAPOS_ECHO_SWAP_RESULTS_PTR_COUNT) };
+}
+static inline bool capos_Echo_swap_Results_has_cap(capos_Echo_swap_Results_r r)
+{
+	return capn_has_ptr(r.s, 0);
+}
+static inline uint32_t capos_Echo_swap_Results_get_cap(capos_Echo_swap_Results_r r)
+{
+	return capn_get_cap(r.s, 0);
+}
+static inline int capos_Echo_swap_Results_set_cap(capos_Echo_swap_Results_b b, uint32_t cap)
+{
+	return capn_set_cap(b.s, 0, cap);
+}
+static inline uint32_t capos_Echo_swap_Results_list_len(capos_Echo_swap_Results_list_r l)
+{
+	return capn_list_len(l.l);
+}
+static inline capos_Echo_swap_Results_r capos_Echo_swap_Results_list_get(capos_Echo_swap_Results_list_r l, uint32_t i)
+{
+	return (capos_Echo_swap_Results_r){ capn_list_get_struct(l.l, i) };
+}
+static inline capos_Echo_swap_Results_b capos_Echo_swap_Results_list_at(capos_Echo_swap_Results_list_b l, uint32_t i)
+{
+	return (capos_Echo_swap_Results_b){ capn_list_struct_at(l.l, i) };
 }
 
 /* ---- struct VirtualMemory.map$Params */
@@ -1973,6 +2494,15 @@ static inline capn_list_r capos_Service_get_args(capos_Service_r r)
 static inline capn_list_b capos_Service_init_args(capos_Service_b b, uint32_t n)
 {
 	return capn_init_list(b.s, 5, CAPN_SZ_POINTER, n);
+}
+/* who starts it */
+static inline enum capos_StartMode capos_Service_get_start(capos_Service_r r)
+{
+	return (enum capos_StartMode)capn_get_u16(r.s, 0, 0);
+}
+static inline void capos_Service_set_start(capos_Service_b b, enum capos_StartMode v)
+{
+	capn_set_u16(b.s, 0, (uint16_t)v, 0);
 }
 static inline uint32_t capos_Service_list_len(capos_Service_list_r l)
 {

@@ -66,6 +66,8 @@ static struct {
 	struct kpage *kpages;
 	size_t nkpages, kpages_cap;
 	size_t kernel_pages;
+	size_t frames;         /* physical frames handed out (fake addresses) */
+	uint64_t next_frame;   /* bump allocator for frame addresses */
 	struct hal_as *spaces;
 	struct hal_ctx *ctxs;
 	bool reserved;         /* the fake user range has been reserved in the host */
@@ -610,12 +612,39 @@ void fake_hal_reset(void)
 	fh.panic_armed = false;
 	fh.panicked = false;
 	fh.fail_at = -1;
+	fh.frames = 0;
+	fh.next_frame = 0;
 	fh.alloc_calls = 0;
 	fh.misuse = 0;
 	fh.misuse_msg[0] = '\0';
 }
 
 size_t fake_hal_live_kernel_pages(void) { return fh.kernel_pages; }
+size_t fake_hal_live_frames(void) { return fh.frames; }
+
+/* Physical frames: fake addresses from a bump allocator, only counted (the
+ * kernel never touches them). */
+int hal_frame_alloc(uint32_t count, uint64_t *base)
+{
+	if (count == 0)
+		return -(int)CAPOS_ERROR_CODE_INVALID_ARGUMENT;
+	if (alloc_fails())
+		return -(int)CAPOS_ERROR_CODE_RESOURCE_EXHAUSTED;
+	*base = 0x100000000ull + fh.next_frame * HAL_PAGE_SIZE;
+	fh.next_frame += count;
+	fh.frames += count;
+	return 0;
+}
+
+void hal_frame_free(uint64_t base, uint32_t count)
+{
+	(void)base;
+	if (count > fh.frames) {
+		misuse("hal_frame_free: %u frames freed but only %zu held", count, fh.frames);
+		return;
+	}
+	fh.frames -= count;
+}
 
 size_t fake_hal_live_address_spaces(void)
 {

@@ -92,6 +92,7 @@ size_t fake_hal_live_address_spaces(void);
 size_t fake_hal_live_regions(void);     /* regions with a mapped page, all spaces */
 size_t fake_hal_live_user_pages(void);  /* mapped pages, all spaces */
 size_t fake_hal_live_contexts(void);
+size_t fake_hal_live_frames(void);      /* physical frames allocated and not freed */
 
 /* One address space: its mapped pages and regions. */
 size_t fake_hal_as_pages(struct hal_as *as);

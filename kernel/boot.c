@@ -322,13 +322,13 @@ struct hal_ctx *kernel_boot(const void *manifest, size_t len, const struct kerne
 	capos_Service_list_r services = capos_Manifest_get_services(boot.manifest);
 	boot.nservices = capos_Service_list_len(services);
 	boot.services = kzalloc(sizeof(*boot.services) * boot.nservices);
+	for (uint32_t i = 0; boot.services && i < boot.nservices; i++)
+		boot.services[i].svc = capos_Service_list_get(services, i);
 	if (!boot.services || create_exports()) {
 		klog("out of memory for the manifest's services");
 		boot_end(KERNEL_EXIT_NO_MEMORY, 0);
 		return sched_next();
 	}
-	for (uint32_t i = 0; i < boot.nservices; i++)
-		boot.services[i].svc = capos_Service_list_get(services, i);
 
 	for (uint32_t i = 0; i < boot.nservices; i++) {
 		struct boot_service *bs = &boot.services[i];

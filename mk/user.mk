@@ -13,9 +13,12 @@ TEST_PROGRAMS := $(sort $(notdir $(wildcard user/tests/*)))
 
 $(foreach d,$(DEMOS),$(eval $(call user_program,$(d),$(sort $(wildcard user/demos/$(d)/*.c)))))
 $(eval $(call user_program,welcome,$(sort $(wildcard user/welcome/*.c))))
+$(eval $(call user_program,init,$(sort $(wildcard user/init/*.c))))
 
+# A demo's manifest may run other programs (init, other demos' binaries):
+# it depends on every user program, so whatever it names is built.
 define demo_manifest
-$(B)/manifests/$(1).bin: user/demos/$(1)/$(1).manifest $(MKMANIFEST) $(B)/user/$(1).elf
+$(B)/manifests/$(1).bin: user/demos/$(1)/$(1).manifest $(MKMANIFEST) $$(USER_PROGRAMS)
 	@mkdir -p $$(@D)
 	$(MKMANIFEST) -L $(B) -o $$@ $$<
 DEMO_MANIFESTS += $(B)/manifests/$(1).bin
@@ -23,7 +26,8 @@ DEMO_MANIFESTS += $(B)/manifests/$(1).bin
 run-$(1): $(CAPOS_SIM) $(B)/manifests/$(1).bin
 	$(CAPOS_SIM) $(B)/manifests/$(1).bin
 endef
-$(foreach d,$(DEMOS),$(eval $(call demo_manifest,$(d))))
+# Demos without their own manifest are binaries other demos' manifests run.
+$(foreach d,$(DEMOS),$(if $(wildcard user/demos/$(d)/$(d).manifest),$(eval $(call demo_manifest,$(d)))))
 
 define test_program
 $(eval $(call user_program,$(1),$(sort $(wildcard user/tests/$(1)/*.c))))

@@ -127,12 +127,13 @@ static struct capos_sqe *sqe_wait(cap_ring_t *r)
 	return s;
 }
 
-int cap_call_ex(cap_ring_t *r, const struct cap_call_args *a, struct cap_call_result *res)
+struct capos_sqe *capos__sqe_wait(void) { return sqe_wait(&ring); }
+
+int cap_call_submit(cap_ring_t *r, const struct cap_call_args *a, uint64_t *user_data)
 {
-	*res = (struct cap_call_result){ 0 };
 	struct capos_sqe *s = sqe_wait(r);
 	if (!s)
-		return res->status = -(int)CAPOS_ERROR_CODE_INTERNAL;
+		return -(int)CAPOS_ERROR_CODE_INTERNAL;
 	uint64_t ud = capos_ring_user_data(r);
 	s->opcode = CAPOS_OP_CALL;
 	s->method = a->method;
@@ -147,14 +148,16 @@ int cap_call_ex(cap_ring_t *r, const struct cap_call_args *a, struct cap_call_re
 	s->buf_len = (uint32_t)a->result_len;
 	s->timeout_us = a->timeout_us;
 	capos_ring_submit(r);
+	*user_data = ud;
+	return 0;
+}
 
-	struct capos_cqe c;
-	int err = capos_ring_wait(r, ud, &c);
-	if (err)
-		return res->status = err;
-	res->status = c.result < 0 ? c.result : 0;
-	res->exception = (c.flags & CAPOS_CQE_EXCEPTION) != 0;
-	if ((c.result >= 0 || res->exception) && a->result_len >= sizeof(struct capos_msg_header)) {
+int cap_call_finish(const struct cap_call_args *a, const struct capos_cqe *c, struct cap_call_result *res)
+{
+	*res = (struct cap_call_result){ 0 };
+	res->status = c->result < 0 ? c->result : 0;
+	res->exception = (c->flags & CAPOS_CQE_EXCEPTION) != 0;
+	if ((c->result >= 0 || res->exception) && a->result_len >= sizeof(struct capos_msg_header)) {
 		const struct capos_msg_header *h = a->result;
 		size_t off = CAPOS_MSG_OFFSET(h->cap_count);
 		if (off + h->msg_len <= a->result_len) {
@@ -165,6 +168,49 @@ int cap_call_ex(cap_ring_t *r, const struct cap_call_args *a, struct cap_call_re
 		}
 	}
 	return res->status;
+}
+
+int cap_call_ex(cap_ring_t *r, const struct cap_call_args *a, struct cap_call_result *res)
+{
+	*res = (struct cap_call_result){ 0 };
+	uint64_t ud;
+	int err = cap_call_submit(r, a, &ud);
+	if (err)
+		return res->status = err;
+	struct capos_cqe c;
+	if ((err = capos_ring_wait(r, ud, &c)))
+		return res->status = err;
+	return cap_call_finish(a, &c, res);
+}
+
+/* Submit one non-CALL entry and wait for its completion. */
+int capos__ring_op(uint8_t opcode, uint8_t flags, uint32_t cap, const void *msg, size_t len,
+                   const struct capos_xfer *xfer, uint32_t nxfer, void *buf, size_t buflen,
+                   struct capos_cqe *out)
+{
+	struct capos_sqe *s = sqe_wait(&ring);
+	if (!s)
+		return -(int)CAPOS_ERROR_CODE_INTERNAL;
+	uint64_t ud = capos_ring_user_data(&ring);
+	s->opcode = opcode;
+	s->flags = flags;
+	s->cap = cap;
+	s->user_data = ud;
+	s->msg = (uint64_t)msg;
+	s->msg_len = msg ? (uint32_t)len : 0;
+	s->xfer = (uint64_t)xfer;
+	s->xfer_count = nxfer;
+	s->buf = (uint64_t)buf;
+	s->buf_len = (uint32_t)buflen;
+	capos_ring_submit(&ring);
+	int err = capos_ring_wait(&ring, ud, out);
+	return err ? err : out->result < 0 ? out->result : 0;
+}
+
+int cap_release(cap_id_t cap)
+{
+	struct capos_cqe c;
+	return capos__ring_op(CAPOS_OP_RELEASE, 0, cap, NULL, 0, NULL, 0, NULL, 0, &c);
 }
 
 int cap_call(cap_ring_t *r, cap_id_t cap, uint16_t method, const void *params, size_t plen,

@@ -263,6 +263,8 @@ static void emit_service(const struct build *bd, uint32_t i, capos_Service_b d, 
 	capos_Quota_set_memoryPages(dq, capos_Quota_get_memoryPages(q));
 	capos_Quota_set_children(dq, capos_Quota_get_children(q));
 
+	capos_Service_set_start(d, capos_Service_get_start(s));
+
 	capn_list_r args = capos_Service_get_args(s);
 	capn_list_b dargs = capos_Service_init_args(d, capn_list_len(args));
 	for (uint32_t j = 0; j < capn_list_len(args); j++) {

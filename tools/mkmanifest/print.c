@@ -43,7 +43,8 @@ static void print_grant(capos_ServiceGrant_r g)
 static void print_service(capos_Service_r s)
 {
 	capn_text name = capos_Service_get_name(s), bin = capos_Service_get_binary(s);
-	printf("service %.*s (binary %.*s)\n", T(name), T(bin));
+	printf("service %.*s (binary %.*s)%s\n", T(name), T(bin),
+	       capos_Service_get_start(s) == CAPOS_START_MODE_BY_INIT ? ", started by init" : "");
 	capos_ServiceGrant_list_r caps = capos_Service_get_caps(s);
 	for (uint32_t j = 0; j < capos_ServiceGrant_list_len(caps); j++)
 		print_grant(capos_ServiceGrant_list_get(caps, j));

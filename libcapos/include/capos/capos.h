@@ -91,6 +91,43 @@ int capos_ring_wait(cap_ring_t *ring, uint64_t user_data, struct capos_cqe *out)
 uint64_t capos_ring_user_data(cap_ring_t *ring); /* a fresh user_data value */
 struct capos_ring_header *capos_ring_header(cap_ring_t *ring);
 
+/* Asynchronous calls: submit now, collect the completion later (e.g. to
+ * wait for several children at once). cap_call_submit returns the
+ * user_data the completion will carry; cap_call_finish turns that
+ * completion into a result (the same as cap_call_ex's). */
+int cap_call_submit(cap_ring_t *ring, const struct cap_call_args *args, uint64_t *user_data);
+int cap_call_finish(const struct cap_call_args *args, const struct capos_cqe *cqe, struct cap_call_result *result);
+
+/* Drop a capability (the ring's RELEASE). */
+int cap_release(cap_id_t cap);
+
+/* ------------------------------------------------------------ serving (IPC) */
+
+/* A call received on an endpoint. msg and caps point into the caller's
+ * receive buffer. */
+struct capos_call {
+	uint32_t call_id;     /* answer with capos_return(call_id, ...) */
+	uint64_t badge;       /* the badge of the caller's capability */
+	uint64_t iface;
+	uint16_t method;
+	const void *msg;      /* the parameters (a framed message) */
+	size_t msg_len;
+	const uint32_t *caps; /* capabilities that came with the call, now ours */
+	uint16_t ncaps;
+};
+
+/* Wait for a call on the server side `endpoint` (an Endpoint capability). */
+int capos_recv(cap_id_t endpoint, void *buf, size_t len, struct capos_call *call);
+/* Answer a received call with results (and capabilities); waits for the
+ * kernel's verdict: 0, or e.g. -cancelled if the caller has gone. */
+int capos_return(uint32_t call_id, const void *msg, size_t len, const struct capos_xfer *xfer, uint32_t nxfer);
+/* Answer with a CapException instead. */
+int capos_return_exception(uint32_t call_id, int err, const char *text);
+/* Answer one call and wait for the next in a single kernel entry (the
+ * server loop's fast path). */
+int capos_reply_recv(uint32_t call_id, const void *msg, size_t len, cap_id_t endpoint, void *buf,
+                     size_t buflen, struct capos_call *call);
+
 /* Build a message: capos_msg_begin gives a builder over `arena`; finish it
  * with capos_msg_end to get the framed bytes for cap_call. */
 int capos_msg_end(struct capn_builder *b, const void **msg, size_t *len);
@@ -120,6 +157,52 @@ int timer_now(cap_id_t timer, uint64_t *ns);
 int timer_sleep(cap_id_t timer, uint64_t ns);
 
 int null_nop(cap_id_t null);
+
+/* Endpoint (server side): a new client capability carrying `badge`. */
+int endpoint_mint(cap_id_t endpoint, uint64_t badge, cap_id_t *client);
+/* EndpointFactory: a new endpoint serving `iface`; we hold its server side. */
+int endpoint_create(cap_id_t factory, iface_id_t iface, cap_id_t *endpoint);
+
+/* ProcessSpawner and ProcessHandle. */
+struct capos_grant {
+	const char *name;  /* the child's name for it */
+	cap_id_t cap;      /* ours */
+	uint8_t mode;      /* CAPOS_TRANSFER_MODE_COPY or _MOVE */
+	uint8_t scope;     /* CAPOS_CAP_SCOPE_PROCESS or _SESSION */
+};
+
+struct capos_quota {
+	uint32_t cap_slots, outstanding_calls, memory_pages, children; /* 0: default */
+};
+
+struct capos_exit {
+	unsigned how;      /* CAPOS_EXIT_STATUS_WHICH_CODE, _FAULT or _KILLED */
+	int code;          /* CODE: the exit code */
+	char fault[128];   /* FAULT: why */
+};
+
+int process_spawn(cap_id_t spawner, const char *name, const char *binary, const struct capos_grant *grants,
+                  uint32_t ngrants, const struct capos_quota *quota, cap_id_t *handle);
+int process_start_service(cap_id_t spawner, const char *name, cap_id_t *handle);
+/* Call cb with each service the manifest leaves for init; returns how many. */
+int process_services(cap_id_t spawner, void (*cb)(const char *name, void *ud), void *ud);
+int process_wait(cap_id_t handle, struct capos_exit *status);
+int process_kill(cap_id_t handle);
+/* Start a wait without blocking; finish it with process_wait_finish when the
+ * completion carrying *user_data arrives. `answer` (>= 256 bytes) must stay
+ * valid until then. */
+int process_wait_submit(cap_id_t handle, void *answer, size_t len, uint64_t *user_data);
+int process_wait_finish(const struct capos_cqe *cqe, void *answer, size_t len, struct capos_exit *status);
+
+/* VirtualMemory and FrameAllocator. prot: HAL-style bits 1 read, 2 write, 4 exec. */
+#define CAPOS_PROT_READ 1u
+#define CAPOS_PROT_WRITE 2u
+#define CAPOS_PROT_EXEC 4u
+int vm_map(cap_id_t vm, uint64_t size, uint32_t prot, void **addr);
+int vm_unmap(cap_id_t vm, void *addr, uint64_t size);
+int vm_protect(cap_id_t vm, void *addr, uint64_t size, uint32_t prot);
+int frame_alloc(cap_id_t frames, uint32_t count, uint64_t *base);
+int frame_free(cap_id_t frames, uint64_t base, uint32_t count);
 
 /* ------------------------------------------------------------ strings */
 

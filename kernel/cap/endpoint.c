@@ -60,7 +60,7 @@ struct ipc_call {
 	uint64_t badge;
 	uint64_t msg;
 	uint32_t msg_len;
-	struct transfer_plan xfer;
+	struct transfer_plan *xfer; /* only for calls that carry capabilities */
 	struct proc *server;     /* once received: whose reply table holds it */
 	uint32_t reply_id;
 };
@@ -131,10 +131,19 @@ static void endpoint_destroy(struct kobj *o)
 	kfree(ep, sizeof(*ep));
 }
 
+/* Calls that carry no capabilities share this empty plan (never written). */
+static const struct transfer_plan no_transfer;
+
+static const struct transfer_plan *call_plan(const struct ipc_call *c)
+{
+	return c->xfer ? c->xfer : &no_transfer;
+}
+
 static void call_free(struct ipc_call *c)
 {
 	if (c->ep)
 		kobj_unref(&c->ep->obj);
+	kfree(c->xfer, sizeof(*c->xfer));
 	kfree(c, sizeof(*c));
 }
 
@@ -260,7 +269,7 @@ static int deliver(struct proc *from, struct proc *to, uint64_t buf, uint32_t bu
 static bool deliver_call(struct ipc_call *c, struct ipc_recv *r)
 {
 	struct proc *caller = c->kc.caller, *server = r->kc.caller;
-	int err = transfer_prepare(caller, &c->xfer);
+	int err = transfer_prepare(caller, call_plan(c));
 	if (!err && c->msg_len && hal_copy_from_user(caller->as, carry_buf, c->msg, c->msg_len))
 		err = KERR(BAD_ADDRESS);
 	if (err) {
@@ -271,7 +280,7 @@ static bool deliver_call(struct ipc_call *c, struct ipc_recv *r)
 	err = reply_insert(server, c);
 	struct capos_msg_header h = { .method = c->kc.method, .iface = c->kc.iface, .badge = c->badge,
 	                              .call_id = c->reply_id };
-	int n = err ? err : deliver(caller, server, r->kc.buf, r->kc.buf_len, &c->xfer, c->msg_len, &h);
+	int n = err ? err : deliver(caller, server, r->kc.buf, r->kc.buf_len, call_plan(c), c->msg_len, &h);
 	if (n < 0) {
 		/* The server's buffer or table cannot take it: its RECV fails
 		 * and the call stays first in line. */
@@ -349,12 +358,14 @@ void endpoint_call(struct proc *p, const struct capos_sqe *s, struct cap_hold *h
 		err = KERR(RESOURCE_EXHAUSTED);
 	if (!err && s->xfer_count) {
 		struct capos_xfer x[CAPOS_MAX_XFER];
-		if (hal_copy_from_user(p->as, x, s->xfer, (size_t)s->xfer_count * sizeof(x[0])))
+		if (!(c->xfer = kzalloc(sizeof(*c->xfer))))
+			err = KERR(RESOURCE_EXHAUSTED);
+		else if (hal_copy_from_user(p->as, x, s->xfer, (size_t)s->xfer_count * sizeof(x[0])))
 			err = KERR(BAD_ADDRESS);
 		else
-			err = transfer_from_descriptors(x, s->xfer_count, &c->xfer);
+			err = transfer_from_descriptors(x, s->xfer_count, c->xfer);
 		if (!err)
-			err = transfer_prepare(p, &c->xfer);
+			err = transfer_prepare(p, c->xfer);
 	}
 	if (!err) {
 		c->kc = (struct kcall){ .caller = p, .user_data = s->user_data, .buf = s->buf,
@@ -363,6 +374,8 @@ void endpoint_call(struct proc *p, const struct capos_sqe *s, struct cap_hold *h
 		err = kcall_begin(&c->kc);
 	}
 	if (err) {
+		if (c)
+			kfree(c->xfer, sizeof(*c->xfer));
 		kfree(c, sizeof(*c));
 		invoke_trace(p, s->cap, hold->iface, s->method, err);
 		ring_complete(p, s->user_data, err, 0);

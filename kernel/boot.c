@@ -41,6 +41,7 @@ struct boot_service {
 static struct {
 	struct kernel_config config;
 	struct capn_reader msg;   /* the manifest; its bytes outlive the kernel run */
+	uint64_t read_budget;     /* traversal words allowed per lookup after boot */
 	capos_Manifest_r manifest;
 	struct boot_service *services;
 	uint32_t nservices;
@@ -84,6 +85,16 @@ static const char *error_name(int err)
 
 /* ------------------------------------------------------------ lookups */
 
+/* Every lookup after boot (spawn, startService, services) reads a manifest
+ * manifest_check has already proved sound; what bounds its work is the
+ * manifest's size, so each lookup gets a fresh budget of that size instead
+ * of drawing on one that would run out after enough spawns. */
+static void refill_budget(void)
+{
+	if (capn_reader_error(&boot.msg) == CAPN_OK)
+		boot.msg.traversal_left = boot.read_budget;
+}
+
 static struct boot_service *find_service(capn_text name)
 {
 	for (uint32_t i = 0; i < boot.nservices; i++)
@@ -104,6 +115,7 @@ static struct boot_export *find_export(capn_text service, capn_text export)
 
 capn_data boot_binary(capn_text name)
 {
+	refill_budget();
 	capos_Binary_list_r bins = capos_Manifest_get_binaries(boot.manifest);
 	for (uint32_t i = 0; i < capos_Binary_list_len(bins); i++) {
 		capos_Binary_r b = capos_Binary_list_get(bins, i);
@@ -116,6 +128,7 @@ capn_data boot_binary(capn_text name)
 
 uint32_t boot_deferred_count(void)
 {
+	refill_budget();
 	uint32_t n = 0;
 	for (uint32_t i = 0; i < boot.nservices; i++)
 		n += capos_Service_get_start(boot.services[i].svc) == CAPOS_START_MODE_BY_INIT;
@@ -124,6 +137,7 @@ uint32_t boot_deferred_count(void)
 
 capn_text boot_deferred_name(uint32_t k)
 {
+	refill_budget();
 	for (uint32_t i = 0; i < boot.nservices; i++)
 		if (capos_Service_get_start(boot.services[i].svc) == CAPOS_START_MODE_BY_INIT && k-- == 0)
 			return capos_Service_get_name(boot.services[i].svc);
@@ -278,6 +292,7 @@ static int start(struct boot_service *bs, struct proc **out)
 
 int boot_start_service(capn_text name, struct proc **out)
 {
+	refill_budget();
 	struct boot_service *bs = find_service(name);
 	if (!bs || capos_Service_get_start(bs->svc) != CAPOS_START_MODE_BY_INIT)
 		return KERR(NOT_FOUND);
@@ -313,6 +328,7 @@ struct hal_ctx *kernel_boot(const void *manifest, size_t len, const struct kerne
 	struct capn_limits lim = { (uint64_t)(MANIFEST_MAX_SERVICES + 8) * (len / 8 + 64),
 	                           CAPN_DEFAULT_NESTING_LIMIT };
 	struct manifest_error merr;
+	boot.read_budget = lim.traversal_words;
 	if (capn_reader_init_framed(&boot.msg, manifest, len, &lim, NULL) != CAPN_OK)
 		return refuse(capn_strerror(capn_reader_error(&boot.msg)));
 	if (manifest_check(&boot.msg, &merr) != MANIFEST_OK)

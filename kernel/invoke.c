@@ -16,15 +16,25 @@
 #include "proc.h"
 #include "ring.h"
 
-/* Scratch for results and exceptions. Owned by the kernel; each call builds
- * into it and delivers before the next call starts (run to completion). */
-static uint8_t results_arena[CAPOS_MAX_MSG + 16] __attribute__((aligned(8)));
-static struct capn_builder results_builder;
+/* Scratch for answers. Owned by the kernel, which runs to completion: the
+ * invoke arena holds the answer of the call being dispatched; the deferred
+ * arena the answer of a waiting call that completes meanwhile (a kill
+ * completing the waits on the killed process, a write answering a
+ * readLine), so one never overwrites the other. */
+static uint8_t invoke_arena[CAPOS_MAX_MSG + 16] __attribute__((aligned(8)));
+static uint8_t deferred_arena[CAPOS_MAX_MSG + 16] __attribute__((aligned(8)));
+static struct capn_builder invoke_builder, deferred_builder;
 
 struct capn_builder *invoke_results_builder(void)
 {
-	capn_builder_init(&results_builder, results_arena, sizeof(results_arena));
-	return &results_builder;
+	capn_builder_init(&invoke_builder, invoke_arena, sizeof(invoke_arena));
+	return &invoke_builder;
+}
+
+static struct capn_builder *deferred_results_builder(void)
+{
+	capn_builder_init(&deferred_builder, deferred_arena, sizeof(deferred_arena));
+	return &deferred_builder;
 }
 
 static unsigned exception_type(int err)
@@ -89,7 +99,8 @@ void invoke_deliver(struct proc *p, uint64_t user_data, uint64_t buf, uint32_t b
 	uint32_t flags = 0;
 	struct capn_builder *b = results;
 	if (err < 0) {
-		b = invoke_results_builder();
+		/* `results` is scratch the caller owns, free to reuse. */
+		capn_builder_reset(b);
 		build_exception(b, err, msg);
 		flags = CAPOS_CQE_EXCEPTION;
 		for (uint32_t j = 0; j < ncaps; j++)
@@ -194,13 +205,13 @@ void kcall_complete(struct kcall *kc, void (*build)(struct capn_builder *b, void
                     int err, const char *msg)
 {
 	struct proc *p = kc->caller;
-	struct capn_builder *b = invoke_results_builder();
+	struct capn_builder *b = deferred_results_builder();
 	if (err >= 0 && build)
 		build(b, arg);
 	list_del(&kc->obj_link);
 	kcall_end(kc);
 	invoke_trace(p, kc->cap, kc->iface, kc->method, err);
-	invoke_deliver(p, kc->user_data, kc->buf, kc->buf_len, err < 0 ? NULL : b, NULL, 0, err, msg);
+	invoke_deliver(p, kc->user_data, kc->buf, kc->buf_len, b, NULL, 0, err, msg);
 	kfree(kc, sizeof(*kc));
 }
 

@@ -96,7 +96,8 @@ void kcall_complete(struct kcall *kc, void (*build)(struct capn_builder *b, void
 void kcall_cancel_all(struct proc *p);
 
 /* Deliver an answer (results or exception) to `p`'s buffer and post its
- * completion. `results` is NULL for an exception (err < 0). */
+ * completion. `results` holds the results (err == 0), or is scratch the
+ * exception is built in (err < 0). */
 void invoke_deliver(struct proc *p, uint64_t user_data, uint64_t buf, uint32_t buf_len,
                     struct capn_builder *results, struct kresult_cap *caps, uint32_t ncaps,
                     int err, const char *msg);

@@ -221,8 +221,8 @@ static void op_call(struct proc *p, const struct capos_sqe *s)
 		ring_complete(p, s->user_data, err, 0);
 		return;
 	}
-	invoke_deliver(p, s->user_data, s->buf, s->buf_len, err ? NULL : inv.results, inv.result_caps,
-	               inv.nresult_caps, err, inv.exc_msg);
+	invoke_deliver(p, s->user_data, s->buf, s->buf_len, inv.results, inv.result_caps, inv.nresult_caps, err,
+	               inv.exc_msg);
 }
 
 /* ------------------------------------------------------------ dispatch */

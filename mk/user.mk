@@ -59,3 +59,9 @@ test-sim: $(CAPOS_SIM) $(DEMO_MANIFESTS)
 .PHONY: valgrind-smoke
 valgrind-smoke: $(CAPOS_SIM) $(DEMO_MANIFESTS)
 	SIM_TEST_MODES=valgrind tools/sim-test.sh $(CAPOS_SIM) $(B)/manifests tests/integration
+
+# Exit statuses of IPC runs that do not end well (a deadlock ends with 123).
+TEST_TARGETS += test-sim-cli-ipc
+.PHONY: test-sim-cli-ipc
+test-sim-cli-ipc: $(CAPOS_SIM) $(B)/manifests/ipc-deadlock.bin
+	@tools/run-suite.sh $(B)/test-results sim-cli-ipc tests/sim-cli-ipc/run.sh $(CAPOS_SIM) $(B)/manifests

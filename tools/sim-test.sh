@@ -23,6 +23,15 @@
 # Modes: confined (the default: Syscall User Dispatch, direct gate), fast
 # (--fast), syscall (--gate=syscall), valgrind (--fast under valgrind memcheck,
 # which must report no error and no definite leak).
+#
+# qemu: boot the manifest on the x86_64 kernel image under QEMU
+# (tools/qemu-run.sh; `option` lines, being capos-sim options, do not apply).
+# Runs only when SIM_TEST_MODES names it (make test-qemu), with
+# SIM_TEST_QEMU_IMAGE set to the image. Besides the expect file's checks, the
+# transcript must equal capos-sim's (confined mode, same input) once
+# tools/qemu-compare.sh has removed what is target-specific. A test whose
+# modes do not list qemu is reported as skipped, with its "# not qemu:"
+# comment as the reason.
 set -u
 sim=$1 manifests=$2 tests=$3
 shift 3
@@ -32,6 +41,8 @@ if [ ${#names[@]} -eq 0 ]; then
 fi
 filter_modes=${SIM_TEST_MODES:-}   # e.g. SIM_TEST_MODES=valgrind: run only these modes
 timeout=${SIM_TEST_TIMEOUT:-30}
+qemu_image=${SIM_TEST_QEMU_IMAGE:-}
+tools_dir=$(dirname "$0")
 
 n=0 failed=0
 work=$(mktemp -d)
@@ -101,10 +112,17 @@ for name in "${names[@]}"; do
 	fi
 	modes=$(awk '$1 == "modes" { $1 = ""; print }' "$expect")
 	[ -n "$modes" ] || modes="confined fast"
+	# ---- qemu mode: say why a test does not run there ----
+	if [[ " $filter_modes " == *" qemu "* ]] && [[ " $modes " != *" qemu "* ]]; then
+		reason=$(sed -n 's/^# not qemu: *//p' "$expect" | head -1)
+		echo "# skip $name (qemu): not in its modes${reason:+: $reason}"
+	fi
+	# ---- end qemu mode ----
 	stdin=$(awk '$1 == "stdin" { print $2 }' "$expect")
 	mapfile -t options < <(awk '$1 == "option" { $1 = ""; sub(/^ /, ""); print }' "$expect")
 	for mode in $modes; do
 		if [ -n "$filter_modes" ] && [[ " $filter_modes " != *" $mode "* ]]; then continue; fi
+		if [ "$mode" = qemu ] && [[ " $filter_modes " != *" qemu "* ]]; then continue; fi
 		out=$work/$name.$mode
 		awk '$1 == "host-absent" { print $2 }' "$expect" | while read -r p; do rm -rf -- "$p"; done
 		input=/dev/null
@@ -113,6 +131,27 @@ for name in "${names[@]}"; do
 		if [ "$mode" = valgrind ]; then
 			runner=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite)
 		fi
+		if [ "$mode" = qemu ]; then
+			# ---- qemu mode: boot under QEMU, then compare with capos-sim ----
+			timeout -k 5 $((timeout + 10)) "$tools_dir/qemu-run.sh" --timeout "$timeout" \
+				"$qemu_image" "$manifests/$name.bin" <"$input" >"$out" 2>"$out.err"
+			status=$?
+			check "$name" "$mode" "$status" "$out"
+			# A test for QEMU alone (no capos-sim mode) has nothing to compare.
+			[[ " $modes " =~ \ (confined|fast|syscall|valgrind)\  ]] || continue
+			timeout -k 5 $((timeout + 10)) "$sim" --timeout "$timeout" "$manifests/$name.bin" \
+				<"$input" >"$out.sim" 2>/dev/null
+			n=$((n + 1))
+			if diffs=$("$tools_dir/qemu-compare.sh" "$expect" "$out.sim" "$out"); then
+				echo "ok $n - $name (qemu transcript = capos-sim's)"
+			else
+				failed=$((failed + 1))
+				echo "not ok $n - $name (qemu transcript = capos-sim's)"
+				printf '%s\n' "$diffs" | head -40 | sed 's/^/#   /'
+			fi
+			continue
+		fi
+		# ---- end qemu mode ----
 		# shellcheck disable=SC2046
 		timeout -k 5 $((timeout + 10)) "${runner[@]}" "$sim" $(mode_flags "$mode") --timeout "$timeout" \
 			"${options[@]}" "$manifests/$name.bin" <"$input" >"$out" 2>"$out.err"

@@ -67,7 +67,8 @@ struct ipc_call {
 
 struct ipc_recv {
 	struct kcall kc;
-	struct endpoint_server *srv; /* a reference */
+	struct endpoint *ep; /* a reference (not to the server side: a waiting
+	                      * RECV must not keep a released endpoint served) */
 };
 
 /* A server's received calls, indexed by the low half of the reply id. */
@@ -158,15 +159,32 @@ static void call_fail(struct ipc_call *c, int err)
 	call_free(c);
 }
 
+/* Complete a RECV with `result` and forget it. */
+static void recv_finish(struct ipc_recv *r, int result)
+{
+	struct proc *server = r->kc.caller;
+	list_del(&r->kc.obj_link);
+	kcall_end(&r->kc);
+	ring_complete(server, r->kc.user_data, result, 0);
+	kobj_unref(&r->ep->obj);
+	kfree(r, sizeof(*r));
+}
+
 /* The last server-side reference is gone: nobody will ever answer. */
 static void server_destroy(struct kobj *o)
 {
 	struct endpoint_server *srv = (struct endpoint_server *)o;
 	struct endpoint *ep = srv->ep;
+	kobj_ref(&ep->obj); /* the last client may go while we fail its calls */
 	ep->dead = true;
 	while (!list_empty(&ep->calls))
 		call_fail(list_entry(ep->calls.next, struct ipc_call, kc.obj_link), KERR(DISCONNECTED));
+	/* RECVs still waiting (the server released its last hold meanwhile)
+	 * will never get a call: withdraw them. */
+	while (!list_empty(&ep->recvs))
+		recv_finish(list_entry(ep->recvs.next, struct ipc_recv, kc.obj_link), KERR(CANCELLED));
 	kfree(srv, sizeof(*srv));
+	kobj_unref(&ep->obj);
 	kobj_unref(&ep->obj);
 }
 
@@ -195,7 +213,8 @@ static int reply_insert(struct proc *server, struct ipc_call *c)
 	return KERR(RESOURCE_EXHAUSTED);
 }
 
-static struct ipc_call *reply_take(struct proc *server, uint32_t id)
+/* The call a server holds under `id`, or NULL; it stays in the table. */
+static struct ipc_call *reply_find(struct proc *server, uint32_t id)
 {
 	uint32_t i = id & 0xffffu;
 	if (!server->replies || i >= server->nreplies)
@@ -203,10 +222,15 @@ static struct ipc_call *reply_take(struct proc *server, uint32_t id)
 	struct reply_slot *s = &server->replies[i];
 	if (!s->call || s->gen != (uint16_t)(id >> 16))
 		return NULL;
-	struct ipc_call *c = s->call;
+	return s->call;
+}
+
+/* Take the call out of the table; its id goes stale. */
+static void reply_remove(struct proc *server, uint32_t id)
+{
+	struct reply_slot *s = &server->replies[id & 0xffffu];
 	s->call = NULL;
 	s->gen = (uint16_t)(s->gen == 0xffff ? 1 : s->gen + 1);
-	return c;
 }
 
 /* The server ends with calls unanswered: their callers learn it is gone. */
@@ -285,23 +309,15 @@ static bool deliver_call(struct ipc_call *c, struct ipc_recv *r)
 		/* The server's buffer or table cannot take it: its RECV fails
 		 * and the call stays first in line. */
 		if (!err)
-			reply_take(server, c->reply_id);
-		list_del(&r->kc.obj_link);
-		kcall_end(&r->kc);
-		ring_complete(server, r->kc.user_data, n, 0);
-		kobj_unref(&r->srv->obj);
-		kfree(r, sizeof(*r));
+			reply_remove(server, c->reply_id);
+		recv_finish(r, n);
 		return false;
 	}
 	list_del(&c->kc.obj_link);
 	c->state = CALL_RECEIVED;
 	kobj_unref(&c->ep->obj);
 	c->ep = NULL;
-	list_del(&r->kc.obj_link);
-	kcall_end(&r->kc);
-	ring_complete(server, r->kc.user_data, n, 0);
-	kobj_unref(&r->srv->obj);
-	kfree(r, sizeof(*r));
+	recv_finish(r, n);
 	if (server->state == PROC_RUNNABLE)
 		sched_handoff(server); /* direct handoff: the server runs next */
 	return true;
@@ -400,7 +416,7 @@ static void recv_cancel(struct kcall *kc)
 {
 	struct ipc_recv *r = (struct ipc_recv *)kc;
 	list_del(&kc->obj_link);
-	kobj_unref(&r->srv->obj);
+	kobj_unref(&r->ep->obj);
 	kfree(r, sizeof(*r));
 }
 
@@ -424,7 +440,7 @@ void endpoint_recv(struct proc *p, const struct capos_sqe *s)
 		return;
 	}
 	struct endpoint_server *srv = (struct endpoint_server *)hold->obj;
-	r->srv = (struct endpoint_server *)kobj_ref(&srv->obj);
+	r->ep = (struct endpoint *)kobj_ref(&srv->ep->obj);
 	list_push_back(&srv->ep->recvs, &r->kc.obj_link);
 	pump(srv->ep);
 }
@@ -447,12 +463,13 @@ static int exception_code(uint32_t len)
 
 void endpoint_return(struct proc *p, const struct capos_sqe *s)
 {
-	struct ipc_call *c = reply_take(p, s->cap);
+	struct ipc_call *c = reply_find(p, s->cap);
 	if (!c) {
 		ring_complete(p, s->user_data, KERR(NOT_FOUND), 0);
 		return;
 	}
 	if (c->state == CALL_CANCELLED) {
+		reply_remove(p, s->cap);
 		call_free(c);
 		ring_complete(p, s->user_data, KERR(CANCELLED), 0);
 		return;
@@ -471,11 +488,11 @@ void endpoint_return(struct proc *p, const struct capos_sqe *s)
 	if (!err && s->msg_len && hal_copy_from_user(p->as, carry_buf, s->msg, s->msg_len))
 		err = KERR(BAD_ADDRESS);
 	if (err) {
-		/* The server's own mistake: the call stays answerable. */
-		KASSERT(reply_insert(p, c) == 0);
+		/* The server's own mistake: the call stays answerable, same id. */
 		ring_complete(p, s->user_data, err, 0);
 		return;
 	}
+	reply_remove(p, s->cap);
 	bool exception = s->flags & CAPOS_SQE_EXCEPTION;
 	if (exception)
 		plan.n = 0; /* an exception carries no capabilities */
@@ -483,13 +500,16 @@ void endpoint_return(struct proc *p, const struct capos_sqe *s)
 	int n = c->kc.buf_len ? deliver(p, caller, c->kc.buf, c->kc.buf_len, &plan, s->msg_len, &h) : 0;
 	int caller_result = n;
 	uint32_t flags = 0;
-	if (n >= 0 && exception) {
+	if (exception) {
+		/* The caller always learns the error; the message with it only if
+		 * its buffer had room for it. */
 		caller_result = exception_code(s->msg_len);
-		flags = CAPOS_CQE_EXCEPTION;
+		flags = n > 0 ? CAPOS_CQE_EXCEPTION : 0;
+		n = 0;
 	}
 	kcall_end(&c->kc);
 	invoke_trace(caller, c->kc.cap, c->kc.iface, c->kc.method, caller_result < 0 ? caller_result : 0);
-	ring_complete(caller, c->kc.user_data, caller_result, n >= 0 ? flags : 0);
+	ring_complete(caller, c->kc.user_data, caller_result, flags);
 	call_free(c);
 	ring_complete(p, s->user_data, n < 0 ? n : 0, 0);
 	if (caller->state == PROC_RUNNABLE)

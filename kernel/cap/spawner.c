@@ -84,32 +84,50 @@ static int decode_spawn(struct kinvoke *inv, struct spawn_request *rq)
 	return 0;
 }
 
-/* Limits that do not depend on the request's capabilities. */
-static int check_limits(struct kinvoke *inv, const struct spawn_request *rq)
+/* A child's quota: what was asked (0: the default), never more than the
+ * parent's own, so a process cannot hand out more than it was given. */
+static uint32_t child_limit(uint32_t asked, uint32_t dflt, uint32_t parent)
 {
-	struct proc *parent = inv->caller;
-	uint32_t slots = rq->quota.cap_slots ? rq->quota.cap_slots : PROC_DEFAULT_CAP_SLOTS;
-	if (rq->quota.cap_slots > CAP_TABLE_MAX)
-		return fail(inv, KERR(INVALID_ARGUMENT), "capSlots over the kernel's limit");
-	if (slots < rq->ngrants)
-		return fail(inv, KERR(RESOURCE_EXHAUSTED), "capSlots smaller than the grants");
-	if (parent->live_children >= parent->quota.children)
+	uint32_t q = asked ? asked : dflt;
+	return q < parent ? q : parent;
+}
+
+static void clamp_quota(struct proc *parent, struct proc_quota *q)
+{
+	q->cap_slots = child_limit(q->cap_slots, PROC_DEFAULT_CAP_SLOTS, parent->quota.cap_slots);
+	q->outstanding_calls = child_limit(q->outstanding_calls, PROC_DEFAULT_OUTSTANDING_CALLS,
+	                                   parent->quota.outstanding_calls);
+	q->memory_pages = child_limit(q->memory_pages, PROC_DEFAULT_MEMORY_PAGES, parent->quota.memory_pages);
+	q->children = child_limit(q->children, PROC_DEFAULT_CHILDREN, parent->quota.children);
+}
+
+/* Limits on whether the caller may have another child at all. */
+static int check_family(struct kinvoke *inv)
+{
+	if (inv->caller->live_children >= inv->caller->quota.children)
 		return fail(inv, KERR(RESOURCE_EXHAUSTED), "children quota used up");
 	if (proc_live_count() >= PROC_MAX_LIVE)
 		return fail(inv, KERR(RESOURCE_EXHAUSTED), "process table full");
 	return 0;
 }
 
-/* Hand the new process to the caller as a ProcessHandle result. */
-static int give_handle(struct kinvoke *inv, struct proc *child)
+/* Limits that do not depend on the request's capabilities. */
+static int check_limits(struct kinvoke *inv, struct spawn_request *rq)
 {
-	struct kobj *h = process_handle_create(child);
-	if (!h)
-		return KERR(RESOURCE_EXHAUSTED);
+	if (rq->quota.cap_slots > CAP_TABLE_MAX)
+		return fail(inv, KERR(INVALID_ARGUMENT), "capSlots over the kernel's limit");
+	clamp_quota(inv->caller, &rq->quota);
+	if (rq->quota.cap_slots < rq->ngrants)
+		return fail(inv, KERR(RESOURCE_EXHAUSTED), "capSlots smaller than the grants");
+	return check_family(inv);
+}
+
+/* Hand the new process's handle `h` to the caller as the result. */
+static void give_handle(struct kinvoke *inv, struct kobj *h)
+{
 	capos_ProcessSpawner_spawn_Results_set_handle(capos_ProcessSpawner_spawn_Results_new_root(inv->results), 0);
 	inv->result_caps[0] = (struct kresult_cap){ .obj = h, .init = { .policy = CAPOS_HOLD_POLICY_TRANSFERABLE } };
 	inv->nresult_caps = 1;
-	return 0;
 }
 
 static int spawn(struct kinvoke *inv)
@@ -138,6 +156,13 @@ static int spawn(struct kinvoke *inv)
 	struct proc *child;
 	if ((err = proc_create(&spec, &child)))
 		return fail(inv, err, "cannot create the process");
+	/* The handle before the grants: if it cannot be made, the child goes
+	 * before any capability has left the caller. */
+	struct kobj *h = process_handle_create(child);
+	if (!h) {
+		proc_kill(child);
+		return fail(inv, KERR(RESOURCE_EXHAUSTED), "cannot create the process");
+	}
 	uint32_t ids[CAPOS_MAX_XFER];
 	/* Room was checked (capSlots >= grants): the transfer cannot fail. */
 	KASSERT(transfer_commit(inv->caller, child, &rq.plan, ids) == 0);
@@ -145,10 +170,7 @@ static int spawn(struct kinvoke *inv)
 		KASSERT(proc_capset_add(child, rq.grant_names[i].str, rq.grant_names[i].len, ids[i]) == 0);
 	child->parent = inv->caller;
 	inv->caller->live_children++;
-	if ((err = give_handle(inv, child))) {
-		proc_kill(child);
-		return err;
-	}
+	give_handle(inv, h);
 	proc_start(child);
 	return 0;
 }
@@ -160,7 +182,10 @@ static int start_service(struct kinvoke *inv)
 	if (capn_reader_error(inv->params_msg))
 		return KERR(BAD_MESSAGE);
 	struct proc *child;
-	int err = boot_start_service(name, &child);
+	int err = check_family(inv);
+	if (err)
+		return err;
+	err = boot_start_service(name, &child);
 	if (err == KERR(NOT_FOUND))
 		return fail(inv, err, "no such service waits for init");
 	if (err == KERR(ALREADY_EXISTS))
@@ -169,8 +194,10 @@ static int start_service(struct kinvoke *inv)
 		return fail(inv, err, "cannot start the service");
 	child->parent = inv->caller;
 	inv->caller->live_children++;
-	if ((err = give_handle(inv, child)))
-		return err; /* it runs on; only the handle is lost */
+	struct kobj *h = process_handle_create(child);
+	if (!h)
+		return fail(inv, KERR(RESOURCE_EXHAUSTED), "started, but no memory for its handle");
+	give_handle(inv, h);
 	return 0;
 }
 

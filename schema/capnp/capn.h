@@ -297,6 +297,8 @@ typedef struct capn_list_b {
  * for the single-segment framing header, so that capn_builder_finish can hand
  * out the framed message without copying. */
 int capn_builder_init(struct capn_builder *b, void *arena, size_t bytes);
+/* Forget everything built so far (and any error), keeping the arenas. */
+void capn_builder_reset(struct capn_builder *b);
 /* Give the builder another arena, used once earlier ones are full. */
 int capn_builder_add_arena(struct capn_builder *b, void *arena, size_t bytes);
 static inline int capn_builder_error(const struct capn_builder *b) { return b->err; }

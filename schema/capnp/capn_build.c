@@ -39,6 +39,14 @@ int capn_builder_add_arena(struct capn_builder *b, void *arena, size_t bytes)
 	return CAPN_OK;
 }
 
+void capn_builder_reset(struct capn_builder *b)
+{
+	for (uint32_t i = 0; i < b->nsegs; i++)
+		b->segs[i].used_words = 0;
+	if (b->header)
+		b->err = CAPN_OK;
+}
+
 int capn_builder_init(struct capn_builder *b, void *arena, size_t bytes)
 {
 	b->nsegs = 0;

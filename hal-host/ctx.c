@@ -117,9 +117,6 @@ void hal_ctx_destroy(struct hal_ctx *ctx)
 
 void hal_ctx_set_result(struct hal_ctx *ctx, int64_t value) { ctx->rax = (uint64_t)value; }
 
-extern int64_t hal_host_gate(uint64_t, uint64_t, uint64_t, uint64_t);
-extern int64_t hal_host_sys_gate(uint64_t, uint64_t, uint64_t, uint64_t);
-
 uint64_t hal_gate_address(struct hal_as *as)
 {
 	(void)as;

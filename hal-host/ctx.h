@@ -76,8 +76,11 @@ struct hal_ctx {
 	uint32_t mxcsr;    /* 168  CALL: the SSE control/status word (callee-saved control bits) */
 	uint16_t fcw;      /* 172  CALL: the x87 control word (callee-saved) */
 	struct hal_as *as;
-	void *stack_id;    /* valgrind's id for the process's stack, if registered */
 };
+
+/* The two gates user code calls into the kernel through (switch.S). */
+int64_t hal_host_gate(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2);
+int64_t hal_host_sys_gate(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2);
 
 /* The size of a context's FPU area (set up by ctx_fpu_init). */
 extern uint32_t host_fpu_bytes;

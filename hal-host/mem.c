@@ -14,6 +14,24 @@
  * Memory the kernel shares with a process (rings, CapSet pages) stays
  * writable on the host whatever the process's protection says, because the
  * kernel writes it through the same addresses.
+ *
+ * Host system calls dominate the cost of creating a process, so each
+ * address space gets one window (AS_WINDOW bytes, mapped read-write in one
+ * mmap when first needed): read-write mappings are carved from it with no
+ * system call at all, other protections with one mprotect, and the whole
+ * window goes back to Linux in one call when the space is destroyed.
+ * Mappings that do not fit get a chunk of their own, with a guard page
+ * after it. The price: the window's uncarved tail is accessible to the
+ * process (in a simulator that isolates nothing anyway, docs/host-hal.md).
+ *
+ * Fresh memory is what makes a new process expensive here: on these
+ * virtual machines a first-touch page fault costs about 13 us. So the
+ * window of an exited process goes to a small pool instead of back to
+ * Linux, and the next address space reuses it: pages the last process
+ * touched are still resident and are zeroed with memset (mincore says
+ * which), pages it never touched are still zero. hal_as_map's promise of
+ * zeroed memory holds either way. (Not on a host with swap on, where
+ * mincore cannot be trusted for this: swap_active.)
  */
 #include <errno.h>
 #include <stdio.h>
@@ -27,6 +45,13 @@
 #define PAGE HAL_PAGE_SIZE
 #define ARENA_MAX (64ull << 30)
 #define ARENA_MIN (1ull << 30)
+#define AS_WINDOW (8ull << 20)
+#define POPULATE_MAX (128u << 10)
+#define WINDOW_PAGES (AS_WINDOW / PAGE)
+#define POOL_MAX 16u
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
 
 struct free_range {
 	uint64_t start, size;
@@ -44,7 +69,18 @@ static struct {
 struct chunk {
 	uint64_t start, size;
 	uint64_t mapped_pages;
+	bool window;          /* the address space's window: freed only with it */
+	bool released;        /* (while destroying) already given back */
+	unsigned char *resident; /* recycled window: mincore's map, page by page */
 };
+
+/* Windows of exited processes, mapped read-write, ready for reuse. Owned by
+ * the host HAL. Off (enabled false) when the host swaps: see swap_active. */
+static struct {
+	struct chunk *w[POOL_MAX];
+	unsigned n;
+	bool enabled;
+} pool;
 
 struct region {
 	uint64_t start, size;
@@ -57,6 +93,8 @@ struct hal_as {
 	struct region *regions; /* sorted by start, non-overlapping */
 	size_t nregions, cap;
 	uint64_t pages;         /* mapped pages, for the kernel's ledger check */
+	struct chunk *window;   /* NULL until the first mapping */
+	uint64_t window_used;   /* bytes carved from the window so far */
 };
 
 static size_t kernel_pages; /* pages given to the kernel and not yet returned */
@@ -83,8 +121,27 @@ void hal_page_free(void *p, size_t pages)
 
 /* ------------------------------------------------------------ the arena */
 
+/*
+ * Does the host have swap on? mincore reports a swapped-out page as not
+ * resident, so a recycled window could hand a new process old data that was
+ * swapped out; with swap on, windows are not recycled. Read once, before
+ * confinement (a swap device added later is not noticed).
+ */
+static bool swap_active(void)
+{
+	FILE *f = fopen("/proc/swaps", "r");
+	if (!f)
+		return true; /* cannot tell: assume it is */
+	int lines = 0;
+	for (int c; (c = getc(f)) != EOF;)
+		lines += c == '\n';
+	fclose(f);
+	return lines > 1; /* a header line, then one per device */
+}
+
 int host_mem_init(char *err, size_t errlen)
 {
+	pool.enabled = !swap_active();
 	for (uint64_t size = ARENA_MAX; size >= ARENA_MIN; size /= 2) {
 		void *p = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 		if (p == MAP_FAILED)
@@ -268,14 +325,34 @@ size_t hal_as_destroy(struct hal_as *as)
 	if (!as)
 		return 0;
 	size_t pages = (size_t)as->pages;
-	/* Each chunk goes back once, after all of its regions. */
+	/* Every chunk goes back in one call, once all its regions are counted
+	 * off (the window even if no region is left in it). */
 	for (size_t i = 0; i < as->nregions; i++) {
-		struct region *r = &as->regions[i];
-		release(r->start, r->size);
-		r->chunk->mapped_pages -= r->size / PAGE;
-		if (r->chunk->mapped_pages == 0) {
-			arena_free(r->chunk->start, r->chunk->size);
-			free(r->chunk);
+		struct chunk *c = as->regions[i].chunk;
+		c->mapped_pages -= as->regions[i].size / PAGE;
+		if (!c->released && c != as->window) {
+			release(c->start, c->size);
+			c->released = true;
+		}
+	}
+	for (size_t i = 0; i < as->nregions; i++) {
+		struct chunk *c = as->regions[i].chunk;
+		if (c->mapped_pages == 0 && c != as->window) {
+			arena_free(c->start, c->size);
+			free(c);
+		}
+	}
+	if (as->window) {
+		/* Back to the pool, read-write again in one call; or to Linux. */
+		struct chunk *w = as->window;
+		if (pool.enabled && pool.n < POOL_MAX &&
+		    mprotect((void *)w->start, w->size, PROT_READ | PROT_WRITE) == 0) {
+			pool.w[pool.n++] = w;
+		} else {
+			release(w->start, w->size);
+			arena_free(w->start, w->size);
+			free(w->resident);
+			free(w);
 		}
 	}
 	free(as->regions);
@@ -283,10 +360,79 @@ size_t hal_as_destroy(struct hal_as *as)
 	return pages;
 }
 
+/* Carve [*uva, +size) from the window, if it has room. Returns 1 when
+ * carved, 0 when it does not fit, or an error. */
+static int carve(struct hal_as *as, uint64_t size, uint32_t prot, bool shared, uint64_t *uva)
+{
+	if (size > AS_WINDOW / 2)
+		return 0; /* big mappings get their own chunk */
+	if (!as->window && pool.n) {
+		/* A recycled window: learn which of its pages hold old data. */
+		struct chunk *w = pool.w[--pool.n];
+		if (!w->resident)
+			w->resident = malloc(WINDOW_PAGES);
+		if (!w->resident || mincore((void *)w->start, AS_WINDOW, w->resident) != 0)
+			memset(w->resident, 1, WINDOW_PAGES); /* unknown: zero it all */
+		w->mapped_pages = 0;
+		w->released = false;
+		as->window = w;
+		as->window_used = 0;
+	}
+	if (!as->window) {
+		struct chunk *w = calloc(1, sizeof(*w));
+		uint64_t start = w ? arena_alloc(AS_WINDOW) : 0;
+		if (!start) {
+			free(w);
+			return 0;
+		}
+		if (mmap((void *)start, AS_WINDOW, PROT_READ | PROT_WRITE, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS,
+		         -1, 0) == MAP_FAILED) {
+			arena_free(start, AS_WINDOW);
+			free(w);
+			return 0;
+		}
+		*w = (struct chunk){ .start = start, .size = AS_WINDOW, .window = true };
+		as->window = w;
+	}
+	if (AS_WINDOW - as->window_used < size)
+		return 0;
+	uint64_t start = as->window->start + as->window_used;
+	int hp = host_prot(prot, shared);
+	/* Small mappings (the image, TLS, the ring, the CapSet page) are all
+	 * touched at once: fault them in with one call rather than a host page
+	 * fault each (costly exits on these virtual machines). An optimisation
+	 * only: a kernel without MADV_POPULATE_WRITE simply faults later. */
+	bool fresh = true;
+	if (as->window->resident) {
+		/* Old data where the last process wrote: zero those pages only. */
+		for (uint64_t pg = (start - as->window->start) / PAGE, n = size / PAGE; n--; pg++) {
+			if (as->window->resident[pg] & 1) {
+				memset((void *)(as->window->start + pg * PAGE), 0, PAGE);
+				fresh = false;
+			}
+		}
+	}
+	if (size <= POPULATE_MAX && fresh)
+		madvise((void *)start, size, MADV_POPULATE_WRITE);
+	if (hp != (PROT_READ | PROT_WRITE) && mprotect((void *)start, size, hp) != 0)
+		return -(int)CAPOS_ERROR_CODE_INTERNAL;
+	struct region r = { start, size, prot, shared, as->window };
+	if (insert_region(as, find(as, start), r))
+		return -(int)CAPOS_ERROR_CODE_RESOURCE_EXHAUSTED;
+	as->window_used += size;
+	as->window->mapped_pages += size / PAGE;
+	as->pages += size / PAGE;
+	*uva = start;
+	return 1;
+}
+
 static int map(struct hal_as *as, uint64_t size, uint32_t prot, bool shared, uint64_t *uva)
 {
 	if (size == 0 || size % PAGE)
 		return -(int)CAPOS_ERROR_CODE_INVALID_ARGUMENT;
+	int carved = carve(as, size, prot, shared, uva);
+	if (carved)
+		return carved < 0 ? carved : 0;
 	struct chunk *c = malloc(sizeof(*c));
 	uint64_t start = c ? arena_alloc(size) : 0;
 	if (!start) {
@@ -302,7 +448,7 @@ static int map(struct hal_as *as, uint64_t size, uint32_t prot, bool shared, uin
 		free(c);
 		return -(int)CAPOS_ERROR_CODE_RESOURCE_EXHAUSTED;
 	}
-	*c = (struct chunk){ start, size, size / PAGE };
+	*c = (struct chunk){ .start = start, .size = size, .mapped_pages = size / PAGE };
 	as->pages += size / PAGE;
 	*uva = start;
 	return 0;
@@ -329,7 +475,9 @@ int hal_as_protect(struct hal_as *as, uint64_t uva, uint64_t size, uint32_t prot
 		return err;
 	for (; i < as->nregions && as->regions[i].start < uva + size; i++) {
 		struct region *r = &as->regions[i];
-		if (!r->shared && mprotect((void *)r->start, r->size, host_prot(prot, false)) != 0)
+		/* No system call when the host protection stays the same. */
+		if (!r->shared && host_prot(prot, false) != host_prot(r->prot, false) &&
+		    mprotect((void *)r->start, r->size, host_prot(prot, false)) != 0)
 			return -(int)CAPOS_ERROR_CODE_INTERNAL;
 		r->prot = prot;
 	}
@@ -348,7 +496,7 @@ int hal_as_unmap(struct hal_as *as, uint64_t uva, uint64_t size)
 		as->pages -= r.size / PAGE;
 		remove_region(as, i);
 		r.chunk->mapped_pages -= r.size / PAGE;
-		if (r.chunk->mapped_pages == 0) {
+		if (r.chunk->mapped_pages == 0 && r.chunk != as->window) {
 			arena_free(r.chunk->start, r.chunk->size);
 			free(r.chunk);
 		}

@@ -134,7 +134,13 @@ void hal_host_signal(int sig, siginfo_t *si, void *ucv)
 	host_restore_kernel_fs();
 
 	uint64_t ip = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
-	bool user = host_in_user_arena(ip);
+	/* On the gate's first instruction, nothing of the gate has run (the
+	 * call only pushed the return address, on the user's stack): user code
+	 * was interrupted, and resuming it there enters the gate afresh. Taken
+	 * as the simulator's instead, the signal would return with sigreturn,
+	 * which under valgrind leaves memcheck holding the top of the kernel
+	 * stack dead, the very bytes the gate writes next. */
+	bool user = host_in_user_arena(ip) || ip == (uint64_t)hal_host_gate;
 	if (sig == SIGSEGV && host_fs_trap_hit(prev_fs, (uint64_t)si->si_addr)) {
 		/* Linux lost the interrupted code's FS (cpu.c, the FS trap): give
 		 * it back and let the access run again. */

@@ -157,8 +157,10 @@ static int create_exports(void)
 		if (!bs->nexports)
 			continue;
 		bs->exports = kzalloc(sizeof(*bs->exports) * bs->nexports);
-		if (!bs->exports)
+		if (!bs->exports) {
+			bs->nexports = 0; /* release_services walks exports by this count */
 			return KERR(RESOURCE_EXHAUSTED);
+		}
 		for (uint32_t j = 0; j < bs->nexports; j++) {
 			uint64_t iface = capos_Export_get_interfaceId(capos_Export_list_get(exports, j));
 			int err = endpoint_create(iface, &bs->exports[j].server, &bs->exports[j].client);
@@ -338,6 +340,8 @@ struct hal_ctx *kernel_boot(const void *manifest, size_t len, const struct kerne
 	capos_Service_list_r services = capos_Manifest_get_services(boot.manifest);
 	boot.nservices = capos_Service_list_len(services);
 	boot.services = kzalloc(sizeof(*boot.services) * boot.nservices);
+	if (!boot.services)
+		boot.nservices = 0; /* release_services walks services by this count */
 	for (uint32_t i = 0; boot.services && i < boot.nservices; i++)
 		boot.services[i].svc = capos_Service_list_get(services, i);
 	if (!boot.services || create_exports()) {

@@ -128,25 +128,25 @@ done
 # ------------------------------------------------------------ memory
 
 # capos-sim's memory, in one pass over /proc/PID/smaps ("kind KiB" lines):
-# "mapped" (the accessible mappings), "resident" (their Rss, which is what
-# VmRSS counts), and the resident KiB by kind of mapping. User
-# memory is told apart by mapping size and protection (kernel/proc.c
-# build_image): the heap is the 4 MiB rw mapping, the stack 256 KiB, the
-# ring 12 KiB, the TLS block and CapSet page 4 KiB each; the image's
-# segments are the other anonymous mappings; the kernel's own records come
-# from glibc's heap.
+# "resident" is the Pss of every mapping: each process's user memory is a
+# memfd window mapped twice (the process's view and the kernel's,
+# hal-host/mem.c), and Pss counts a page mapped twice once, where Rss (and
+# VmRSS) would count it twice. "mapped" is the size of the accessible
+# mappings, the windows' counted once (half of their two views). The kinds:
+# "windows" (user memory in windows), "chunks" (other anonymous memory: user
+# mappings too big for a window, the simulator's own stacks), "kernel"
+# (glibc's heap: the kernel's records) and "files".
 smaps_kinds() {
 	awk '/^[0-9a-f]+-[0-9a-f]+ / { perms = $2; path = NF >= 6 ? $6 : ""; next }
-		/^Size:/ { size = $2; if (perms != "---p") s["mapped"] += size }
-		/^Rss:/ {
+		/^Size:/ {
+			if (perms == "---p" || perms == "---s") next
+			s["mapped"] += (path ~ /^\/memfd:capos-window/) ? $2 / 2 : $2 }
+		/^Pss:/ {
 			s["resident"] += $2
 			if (path == "[heap]") k = "kernel"
+			else if (path ~ /^\/memfd:capos-window/) k = "windows"
 			else if (path != "") k = "files"
-			else if (perms ~ /^rw/ && size == 4096) k = "heap"
-			else if (perms ~ /^rw/ && size == 256) k = "stack"
-			else if (perms ~ /^rw/ && size == 12) k = "ring"
-			else if (perms ~ /^rw/ && size == 4) k = "tls_capset"
-			else k = "image"
+			else k = "chunks"
 			s[k] += $2 }
 		END { for (k in s) print k, s[k] }' "/proc/$1/smaps"
 }
@@ -197,12 +197,12 @@ echo
 echo "memory per process: $n idle processes (bench-idle, no capabilities), confined mode"
 printf '  %-44s %s\n' "marks (processes: resident KiB, mapped KiB):" \
 	"$(for i in "${!mark_n[@]}"; do printf '%s: %s, %s  ' "${mark_n[$i]}" "${mark_rss[$i]}" "${mark_map[$i]}"; done)"
-printf '  %-44s %s KiB\n' "resident (Rss growth / process)" "$per_rss"
+printf '  %-44s %s KiB\n' "resident (Pss growth / process)" "$per_rss"
 printf '  %-44s %s\n' "  of which (by mapping, /proc/PID/smaps)" "$(awk -v n="$n" '
 	NR == FNR { a[$1] = $2; next } { b[$1] = $2 }
-	END { split("image tls_capset stack heap ring kernel", order, " ")
-		split("image,TLS+CapSet,stack,heap,ring,kernel records (glibc heap)", label, ",")
-		for (i = 1; i <= 6; i++) printf "%s %.1f  ", label[i], (b[order[i]] - a[order[i]]) / n }' \
+	END { split("windows chunks kernel", order, " ")
+		split("user memory (windows),other anonymous,kernel records (glibc heap)", label, ",")
+		for (i = 1; i <= 3; i++) printf "%s %.1f  ", label[i], (b[order[i]] - a[order[i]]) / n }' \
 	"$dir/mem.smaps.0" "$dir/mem.smaps.$last")"
 printf '  %-44s %s KiB\n' "mapped, accessible (growth / process)" "$per_map"
 printf '  %-44s %s KiB = image %s + TLS %s + stack 256 + guard 4 + heap %s + ring 12 + CapSet 4\n' \

@@ -69,7 +69,7 @@ static const int allowed[] = {
 	SCMP_SYS(clock_gettime), SCMP_SYS(clock_nanosleep), SCMP_SYS(timer_settime),
 	SCMP_SYS(timer_gettime), SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask),
 	SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mprotect), SCMP_SYS(madvise), SCMP_SYS(mremap),
-	SCMP_SYS(mincore),
+	SCMP_SYS(mincore), SCMP_SYS(memfd_create), SCMP_SYS(ftruncate), SCMP_SYS(close),
 	SCMP_SYS(brk), SCMP_SYS(futex), SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(tgkill),
 	SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(lseek), SCMP_SYS(getrandom),
 	SCMP_SYS(exit), SCMP_SYS(exit_group),

@@ -180,6 +180,14 @@ _Noreturn void host_enter_user(struct hal_ctx *ctx)
 			ctx = kernel_trap_fault(&f);
 			continue;
 		}
+		/* Its pages must have the protections the kernel gave them. */
+		if (host_as_sync(ctx->as) != 0) {
+			hal_host_current = ctx;
+			struct hal_fault f = { .kind = HAL_FAULT_BAD_STATE, .ip = ctx->rip, .addr = 0,
+			                       .detail = "the host refused to apply its memory protections" };
+			ctx = kernel_trap_fault(&f);
+			continue;
+		}
 		break;
 	}
 	hal_host_current = ctx;

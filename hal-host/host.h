@@ -57,6 +57,10 @@ bool host_in_user_arena(uint64_t ip);
 /* Is [addr, addr+len) mapped in `as` with all of `prot`? */
 bool host_range_ok(struct hal_as *as, uint64_t addr, uint64_t len, uint32_t prot);
 int host_mem_init(char *err, size_t errlen);
+/* Bring the host protections of `as` up to what the kernel last asked for
+ * (mem.c applies them lazily); called before user code of `as` runs.
+ * Returns 0, or -1 when Linux refused an mprotect. */
+int host_as_sync(struct hal_as *as);
 int host_time_init(const struct host_options *opts, char *err, size_t errlen);
 void host_time_kernel_mode_tick(void);
 int host_confine_init(const struct host_options *opts, char *err, size_t errlen);

@@ -16,28 +16,49 @@
  * kernel writes it through the same addresses.
  *
  * Host system calls dominate the cost of creating a process, so each
- * address space gets one window (AS_WINDOW bytes, mapped read-write in one
- * mmap when first needed): read-write mappings are carved from it with no
- * system call at all, other protections with one mprotect, and the whole
- * window goes back to Linux in one call when the space is destroyed.
- * Mappings that do not fit get a chunk of their own, with a guard page
- * after it. The price: the window's uncarved tail is accessible to the
- * process (in a simulator that isolates nothing anyway, docs/host-hal.md).
+ * address space gets one window (AS_WINDOW bytes of a memfd, mapped twice
+ * when first needed): the process's view at its place in the arena, and
+ * the kernel's view elsewhere, always read-write. The kernel reaches user
+ * memory in the window only through its own view, as a real kernel uses its
+ * direct map, so what the process may do with a page never gets in the
+ * kernel's way. Mappings are carved from the window with no system call;
+ * mappings that do not fit get a chunk of their own (private memory, with
+ * a guard page after it), handled the simple way: the kernel uses the
+ * process's addresses and opens read-only pages briefly to write them.
  *
- * Fresh memory is what makes a new process expensive here: on these
- * virtual machines a first-touch page fault costs about 13 us. So the
+ * Changing a page's protection costs far more than it seems on these
+ * virtual machines (an mprotect of touched pages ~18 us, nearly all of it
+ * a TLB shootdown), so the process's view is brought up to date lazily:
+ * hal_as_map and hal_as_protect only note what each page should be, and
+ * host_as_sync, called before the process runs, issues an mprotect for
+ * each run of pages whose host protection differs (the window remembers
+ * what it last set, page by page).
+ *
+ * Fresh memory is costly too (a first-touch page fault ~13 us), so the
  * window of an exited process goes to a small pool instead of back to
- * Linux, and the next address space reuses it: pages the last process
- * touched are still resident and are zeroed with memset (mincore says
- * which), pages it never touched are still zero. hal_as_map's promise of
- * zeroed memory holds either way. (Not on a host with swap on, where
- * mincore cannot be trusted for this: swap_active.)
+ * Linux, with its pages and protections as they were, and the next
+ * address space reuses it: pages the last process touched are still
+ * resident and are zeroed through the kernel's view (mincore says which),
+ * pages it never touched are still zero. hal_as_map's promise of zeroed
+ * memory holds either way. (Not on a host with swap on, where mincore
+ * cannot be trusted for this: swap_active.) A process that starts the same
+ * binary as the window's last owner finds every page already where and how
+ * it wants it: its creation makes no mprotect and takes no page fault.
+ *
+ * Pages of a window no region covers are inaccessible to the process
+ * (never carved: PROT_NONE from the start; unmapped: PROT_NONE and given
+ * back to Linux), except in a recycled window, where pages the last owner
+ * had and this one has not carved yet keep their protection and data until
+ * it does. In a simulator that isolates nothing anyway (docs/host-hal.md)
+ * that is no new authority.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
+#include <valgrind/memcheck.h>
 
 #include "hal.h"
 #include "host.h"
@@ -51,6 +72,9 @@
 #define POOL_MAX 16u
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
+#endif
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
 #endif
 
 struct free_range {
@@ -71,7 +95,11 @@ struct chunk {
 	uint64_t mapped_pages;
 	bool window;          /* the address space's window: freed only with it */
 	bool released;        /* (while destroying) already given back */
-	unsigned char *resident; /* recycled window: mincore's map, page by page */
+	/* A window only: */
+	uint8_t *kview;          /* the kernel's read-write view of the same pages */
+	uint64_t used_max;       /* bytes ever carved: every page after is untouched */
+	unsigned char *hprot;    /* the host protection of each page of the process's view */
+	unsigned char *resident; /* recycled: mincore's map, page by page */
 };
 
 /* Windows of exited processes, mapped read-write, ready for reuse. Owned by
@@ -95,6 +123,7 @@ struct hal_as {
 	uint64_t pages;         /* mapped pages, for the kernel's ledger check */
 	struct chunk *window;   /* NULL until the first mapping */
 	uint64_t window_used;   /* bytes carved from the window so far */
+	bool stale_prot;        /* a window page's host protection is not yet what its region says */
 };
 
 static size_t kernel_pages; /* pages given to the kernel and not yet returned */
@@ -312,6 +341,140 @@ bool host_range_ok(struct hal_as *as, uint64_t addr, uint64_t len, uint32_t prot
 	return at >= end;
 }
 
+/* ------------------------------------------------------------ windows */
+
+static bool in_window(const struct hal_as *as, uint64_t uva)
+{
+	return as->window && uva - as->window->start < AS_WINDOW;
+}
+
+/* Where the kernel reaches user address `uva` of `as`. */
+static void *kernel_addr(const struct hal_as *as, uint64_t uva)
+{
+	return in_window(as, uva) ? as->window->kview + (uva - as->window->start) : (void *)uva;
+}
+
+/* Valgrind sees user memory only by the process's addresses, so it cannot
+ * see a write through the kernel's view: memcheck's shadow would keep
+ * calling those bytes undefined (stale stack of the last owner), and code
+ * the last owner ran there would stay translated. Say so. (Client requests:
+ * a few instructions outside valgrind.) */
+static void user_bytes_written(uint64_t uva, size_t len)
+{
+	VALGRIND_MAKE_MEM_DEFINED((void *)uva, len);
+}
+
+static void user_code_written(uint64_t uva, size_t len)
+{
+	user_bytes_written(uva, len);
+	VALGRIND_DISCARD_TRANSLATIONS((void *)uva, len);
+}
+
+static void window_free(struct chunk *w)
+{
+	release(w->start, w->size);
+	if (w->kview)
+		munmap(w->kview, AS_WINDOW);
+	arena_free(w->start, w->size);
+	free(w->hprot);
+	free(w->resident);
+	free(w);
+}
+
+/* A new window: a memfd mapped as the process's view (in the arena, no
+ * access until carved) and the kernel's (anywhere else, read-write). Pages
+ * never carved stay inaccessible to every owner, so they are never touched
+ * and need no zeroing (used_max). */
+static struct chunk *window_new(void)
+{
+	struct chunk *w = calloc(1, sizeof(*w));
+	unsigned char *hprot = malloc(WINDOW_PAGES);
+	uint64_t start = w && hprot ? arena_alloc(AS_WINDOW) : 0;
+	if (!start) {
+		free(w);
+		free(hprot);
+		return NULL;
+	}
+	*w = (struct chunk){ .start = start, .size = AS_WINDOW, .window = true, .hprot = hprot };
+	memset(hprot, PROT_NONE, WINDOW_PAGES);
+	int fd = memfd_create("capos-window", MFD_CLOEXEC);
+	bool ok = fd >= 0 && ftruncate(fd, AS_WINDOW) == 0 &&
+	          mmap((void *)start, AS_WINDOW, PROT_NONE, MAP_FIXED | MAP_SHARED, fd, 0) != MAP_FAILED;
+	if (ok) {
+		void *k = mmap(NULL, AS_WINDOW, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		ok = k != MAP_FAILED;
+		w->kview = ok ? k : NULL;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (!ok) {
+		window_free(w);
+		return NULL;
+	}
+	return w;
+}
+
+/* A window from the pool: learn which of its pages hold old data (only
+ * pages some owner carved can). */
+static struct chunk *window_recycle(void)
+{
+	struct chunk *w = pool.w[--pool.n];
+	if (!w->resident)
+		w->resident = malloc(WINDOW_PAGES);
+	if (w->resident) {
+		memset(w->resident, 0, WINDOW_PAGES);
+		if (w->used_max && mincore(w->kview, w->used_max, w->resident) != 0)
+			memset(w->resident, 1, WINDOW_PAGES); /* unknown: zero it all */
+	}
+	w->mapped_pages = 0;
+	w->released = false;
+	return w;
+}
+
+/* Does any page of [start, +size) in window w have a host protection other than hp? */
+static bool window_prot_differs(const struct chunk *w, uint64_t start, uint64_t size, int hp)
+{
+	for (uint64_t pg = (start - w->start) / PAGE, n = size / PAGE; n--; pg++)
+		if (w->hprot[pg] != hp)
+			return true;
+	return false;
+}
+
+/* Give [start, +size) of window w host protection hp, one mprotect per run
+ * of pages that differ. */
+static int window_apply(struct chunk *w, uint64_t start, uint64_t size, int hp)
+{
+	uint64_t pg = (start - w->start) / PAGE, end = pg + size / PAGE;
+	while (pg < end) {
+		if (w->hprot[pg] == hp) {
+			pg++;
+			continue;
+		}
+		uint64_t run = pg;
+		while (run < end && w->hprot[run] != hp)
+			run++;
+		if (mprotect((void *)(w->start + pg * PAGE), (run - pg) * PAGE, hp) != 0)
+			return -1;
+		memset(&w->hprot[pg], hp, run - pg);
+		pg = run;
+	}
+	return 0;
+}
+
+int host_as_sync(struct hal_as *as)
+{
+	if (!as || !as->stale_prot)
+		return 0;
+	struct chunk *w = as->window;
+	for (size_t i = 0; i < as->nregions; i++) {
+		const struct region *r = &as->regions[i];
+		if (r->chunk == w && window_apply(w, r->start, r->size, host_prot(r->prot, false)))
+			return -1;
+	}
+	as->stale_prot = false;
+	return 0;
+}
+
 /* ------------------------------------------------------------ hal.h */
 
 int hal_as_create(struct hal_as **out)
@@ -342,19 +505,11 @@ size_t hal_as_destroy(struct hal_as *as)
 			free(c);
 		}
 	}
-	if (as->window) {
-		/* Back to the pool, read-write again in one call; or to Linux. */
-		struct chunk *w = as->window;
-		if (pool.enabled && pool.n < POOL_MAX &&
-		    mprotect((void *)w->start, w->size, PROT_READ | PROT_WRITE) == 0) {
-			pool.w[pool.n++] = w;
-		} else {
-			release(w->start, w->size);
-			arena_free(w->start, w->size);
-			free(w->resident);
-			free(w);
-		}
-	}
+	/* The window to the pool, as it is; or back to Linux. */
+	if (as->window && pool.enabled && pool.n < POOL_MAX)
+		pool.w[pool.n++] = as->window;
+	else if (as->window)
+		window_free(as->window);
 	free(as->regions);
 	free(as);
 	return pages;
@@ -366,61 +521,53 @@ static int carve(struct hal_as *as, uint64_t size, uint32_t prot, bool shared, u
 {
 	if (size > AS_WINDOW / 2)
 		return 0; /* big mappings get their own chunk */
-	if (!as->window && pool.n) {
-		/* A recycled window: learn which of its pages hold old data. */
-		struct chunk *w = pool.w[--pool.n];
-		if (!w->resident)
-			w->resident = malloc(WINDOW_PAGES);
-		if (!w->resident || mincore((void *)w->start, AS_WINDOW, w->resident) != 0)
-			memset(w->resident, 1, WINDOW_PAGES); /* unknown: zero it all */
-		w->mapped_pages = 0;
-		w->released = false;
-		as->window = w;
-		as->window_used = 0;
-	}
 	if (!as->window) {
-		struct chunk *w = calloc(1, sizeof(*w));
-		uint64_t start = w ? arena_alloc(AS_WINDOW) : 0;
-		if (!start) {
-			free(w);
+		as->window = pool.n ? window_recycle() : window_new();
+		as->window_used = 0;
+		if (!as->window)
 			return 0;
-		}
-		if (mmap((void *)start, AS_WINDOW, PROT_READ | PROT_WRITE, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS,
-		         -1, 0) == MAP_FAILED) {
-			arena_free(start, AS_WINDOW);
-			free(w);
-			return 0;
-		}
-		*w = (struct chunk){ .start = start, .size = AS_WINDOW, .window = true };
-		as->window = w;
 	}
+	struct chunk *w = as->window;
 	if (AS_WINDOW - as->window_used < size)
 		return 0;
-	uint64_t start = as->window->start + as->window_used;
-	int hp = host_prot(prot, shared);
-	/* Small mappings (the image, TLS, the ring, the CapSet page) are all
-	 * touched at once: fault them in with one call rather than a host page
-	 * fault each (costly exits on these virtual machines). An optimisation
-	 * only: a kernel without MADV_POPULATE_WRITE simply faults later. */
+	uint64_t start = w->start + as->window_used;
+	uint8_t *kaddr = w->kview + as->window_used;
+	/* Old data where the last owner wrote: zero those pages only. */
 	bool fresh = true;
-	if (as->window->resident) {
-		/* Old data where the last process wrote: zero those pages only. */
-		for (uint64_t pg = (start - as->window->start) / PAGE, n = size / PAGE; n--; pg++) {
-			if (as->window->resident[pg] & 1) {
-				memset((void *)(as->window->start + pg * PAGE), 0, PAGE);
+	if (w->resident) {
+		for (uint64_t pg = as->window_used / PAGE, n = size / PAGE; n--; pg++) {
+			if (w->resident[pg] & 1) {
+				memset(w->kview + pg * PAGE, 0, PAGE);
 				fresh = false;
 			}
 		}
 	}
-	if (size <= POPULATE_MAX && fresh)
-		madvise((void *)start, size, MADV_POPULATE_WRITE);
-	if (hp != (PROT_READ | PROT_WRITE) && mprotect((void *)start, size, hp) != 0)
-		return -(int)CAPOS_ERROR_CODE_INTERNAL;
-	struct region r = { start, size, prot, shared, as->window };
+	int hp = host_prot(prot, false);
+	if (fresh) {
+		/* No page of the range is in memory, so no page table entry
+		 * either, and changing the protection now costs no TLB flush. */
+		if (window_apply(w, start, size, hp) != 0)
+			return -(int)CAPOS_ERROR_CODE_INTERNAL;
+		/* Small fresh mappings (the image, TLS, the ring, the CapSet page)
+		 * are all touched at once: fault them in, in both views, with one
+		 * call each rather than a host page fault per page. An
+		 * optimisation only: an older Linux simply faults later. */
+		if (size <= POPULATE_MAX) {
+			madvise(kaddr, size, MADV_POPULATE_WRITE);
+			if (hp != PROT_NONE)
+				madvise((void *)start, size, (hp & PROT_WRITE) ? MADV_POPULATE_WRITE : MADV_POPULATE_READ);
+		}
+	}
+	user_code_written(start, size);
+	struct region r = { start, size, prot, shared, w };
 	if (insert_region(as, find(as, start), r))
 		return -(int)CAPOS_ERROR_CODE_RESOURCE_EXHAUSTED;
+	if (window_prot_differs(w, start, size, hp))
+		as->stale_prot = true;
 	as->window_used += size;
-	as->window->mapped_pages += size / PAGE;
+	if (w->used_max < as->window_used)
+		w->used_max = as->window_used;
+	w->mapped_pages += size / PAGE;
 	as->pages += size / PAGE;
 	*uva = start;
 	return 1;
@@ -463,7 +610,7 @@ int hal_as_map_shared(struct hal_as *as, uint64_t size, uint32_t prot, uint64_t 
 {
 	int err = map(as, size, prot, true, uva);
 	if (!err)
-		*kva = (void *)*uva;
+		*kva = kernel_addr(as, *uva);
 	return err;
 }
 
@@ -475,11 +622,14 @@ int hal_as_protect(struct hal_as *as, uint64_t uva, uint64_t size, uint32_t prot
 		return err;
 	for (; i < as->nregions && as->regions[i].start < uva + size; i++) {
 		struct region *r = &as->regions[i];
-		/* No system call when the host protection stays the same. */
-		if (!r->shared && host_prot(prot, false) != host_prot(r->prot, false) &&
-		    mprotect((void *)r->start, r->size, host_prot(prot, false)) != 0)
-			return -(int)CAPOS_ERROR_CODE_INTERNAL;
 		r->prot = prot;
+		if (r->chunk == as->window) {
+			/* Applied before the process runs again (host_as_sync). */
+			if (window_prot_differs(r->chunk, r->start, r->size, host_prot(prot, false)))
+				as->stale_prot = true;
+		} else if (!r->shared && mprotect((void *)r->start, r->size, host_prot(prot, false)) != 0) {
+			return -(int)CAPOS_ERROR_CODE_INTERNAL;
+		}
 	}
 	return 0;
 }
@@ -492,7 +642,15 @@ int hal_as_unmap(struct hal_as *as, uint64_t uva, uint64_t size)
 		return err;
 	while (i < as->nregions && as->regions[i].start < uva + size) {
 		struct region r = as->regions[i];
-		release(r.start, r.size);
+		if (r.chunk == as->window) {
+			/* Inaccessible at once, and its pages back to Linux (a hole
+			 * in the memfd reads as zeros). */
+			if (window_apply(r.chunk, r.start, r.size, PROT_NONE) != 0)
+				return -(int)CAPOS_ERROR_CODE_INTERNAL;
+			madvise(kernel_addr(as, r.start), r.size, MADV_REMOVE);
+		} else {
+			release(r.start, r.size);
+		}
 		as->pages -= r.size / PAGE;
 		remove_region(as, i);
 		r.chunk->mapped_pages -= r.size / PAGE;
@@ -508,7 +666,7 @@ int hal_copy_from_user(struct hal_as *as, void *dst, uint64_t src, size_t len)
 {
 	if (!host_range_ok(as, src, len, HAL_PROT_READ))
 		return -(int)CAPOS_ERROR_CODE_BAD_ADDRESS;
-	memcpy(dst, (const void *)src, len);
+	memcpy(dst, kernel_addr(as, src), len);
 	return 0;
 }
 
@@ -516,7 +674,8 @@ int hal_copy_to_user(struct hal_as *as, uint64_t dst, const void *src, size_t le
 {
 	if (!host_range_ok(as, dst, len, HAL_PROT_WRITE))
 		return -(int)CAPOS_ERROR_CODE_BAD_ADDRESS;
-	memcpy((void *)dst, src, len);
+	memcpy(kernel_addr(as, dst), src, len);
+	user_bytes_written(dst, len);
 	return 0;
 }
 
@@ -524,11 +683,13 @@ int hal_as_write(struct hal_as *as, uint64_t dst, const void *src, size_t len)
 {
 	if (!host_range_ok(as, dst, len, 0))
 		return -(int)CAPOS_ERROR_CODE_BAD_ADDRESS;
-	if (host_range_ok(as, dst, len, HAL_PROT_WRITE)) {
-		memcpy((void *)dst, src, len);
+	if (in_window(as, dst) || host_range_ok(as, dst, len, HAL_PROT_WRITE)) {
+		memcpy(kernel_addr(as, dst), src, len);
+		user_code_written(dst, len);
 		return 0;
 	}
-	/* Into pages the process may not write: open them briefly. */
+	/* Into pages of a chunk of its own the process may not write: open
+	 * them briefly. */
 	uint64_t start = dst & ~(uint64_t)(PAGE - 1);
 	uint64_t end = (dst + len + PAGE - 1) & ~(uint64_t)(PAGE - 1);
 	if (mprotect((void *)start, end - start, PROT_READ | PROT_WRITE) != 0)

@@ -38,3 +38,9 @@ $(B)/manifests/%.bin: user/%.manifest $(MKMANIFEST)
 .PHONY: run
 run: deps all
 	$(CAPOS_SIM)
+
+# The host HAL's address spaces on their own (tests/unit/test_host_mem.c);
+# it counts mprotect calls through the linker.
+HOST_MEM_TEST_OBJS := $(B)/sim-obj/hal-host/mem.o
+$(B)/tests/unit/test_host_mem: TEST_CFLAGS += -iquote kernel -iquote hal-host -Wl,--wrap=mprotect
+$(eval $(call unit_test,host_mem,$(HOST_MEM_TEST_OBJS)))

@@ -132,7 +132,9 @@ done
 # memfd window mapped twice (the process's view and the kernel's,
 # hal-host/mem.c), and Pss counts a page mapped twice once, where Rss (and
 # VmRSS) would count it twice. "mapped" is the size of the accessible
-# mappings, the windows' counted once (half of their two views). The kinds:
+# mappings without the kernel's views: a kernel view is a window's one
+# mapping of the whole window, read-write (a process's view is always split:
+# at least its uncarved tail is inaccessible). The kinds:
 # "windows" (user memory in windows), "chunks" (other anonymous memory: user
 # mappings too big for a window, the simulator's own stacks), "kernel"
 # (glibc's heap: the kernel's records) and "files".
@@ -140,7 +142,8 @@ smaps_kinds() {
 	awk '/^[0-9a-f]+-[0-9a-f]+ / { perms = $2; path = NF >= 6 ? $6 : ""; next }
 		/^Size:/ {
 			if (perms == "---p" || perms == "---s") next
-			s["mapped"] += (path ~ /^\/memfd:capos-window/) ? $2 / 2 : $2 }
+			if (path ~ /^\/memfd:capos-window/ && perms == "rw-s" && $2 == 8192) next
+			s["mapped"] += $2 }
 		/^Pss:/ {
 			s["resident"] += $2
 			if (path == "[heap]") k = "kernel"

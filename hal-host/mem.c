@@ -11,9 +11,10 @@
  * touch its own memory. Processes are not isolated from one another in the
  * simulator (one Linux address space); the QEMU target proves isolation.
  *
- * Memory the kernel shares with a process (rings, CapSet pages) stays
- * writable on the host whatever the process's protection says, because the
- * kernel writes it through the same addresses.
+ * Memory the kernel shares with a process (rings, CapSet pages) has on the
+ * host the protection the process was given, in a window (the kernel has
+ * its own view); in a chunk of its own it stays writable, because there the
+ * kernel writes it through the process's addresses.
  *
  * Host system calls dominate the cost of creating a process, so each
  * address space gets one window (AS_WINDOW bytes of a memfd, mapped twice
@@ -66,7 +67,7 @@
 #define PAGE HAL_PAGE_SIZE
 #define ARENA_MAX (64ull << 30)
 #define ARENA_MIN (1ull << 30)
-#define AS_WINDOW (8ull << 20)
+#define AS_WINDOW (8ull << 20) /* bench/bench-ipc.sh knows it, to tell the views apart */
 #define POPULATE_MAX (128u << 10)
 #define WINDOW_PAGES (AS_WINDOW / PAGE)
 #define POOL_MAX 16u

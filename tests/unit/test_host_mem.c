@@ -141,6 +141,14 @@ static void test_kernel_and_process_see_the_same_bytes(void **state)
 	assert_int_equal(host_as_sync(as), 0);
 	strcpy(kva, "cqe");
 	assert_string_equal((const char *)ring, "cqe");
+	/* A page the process may only read (the CapSet page) is read-only on
+	 * the host too; the kernel still writes it. */
+	uint64_t capset;
+	assert_int_equal(hal_as_map_shared(as, PAGE, R, &capset, &kva), 0);
+	assert_int_equal(host_as_sync(as), 0);
+	assert_string_equal(host_perms(capset), "r--s");
+	strcpy(kva, "caps");
+	assert_string_equal((const char *)capset, "caps");
 	hal_as_destroy(as);
 }
 

@@ -11,6 +11,7 @@
 #   --trace          pass "trace" to the kernel; the debug channel goes to stderr
 #   --debug FILE     write the debug channel (QEMU's debugcon, port 0xe9) to FILE
 #   --append WORDS   more words for the kernel command line
+#   --memory SIZE    the machine's RAM (QEMU's -m; default 128M)
 #   --print-accel    only say which accelerator a run would use, on stdout
 #
 # Uses KVM when /dev/kvm is usable, else TCG, and says which on stderr.
@@ -19,13 +20,14 @@
 # see hal-x86_64/serial.c.
 set -u
 qemu=${QEMU:-qemu-system-x86_64}
-timeout=0 debug="" append="" print_accel=0
+timeout=0 debug="" append="" print_accel=0 memory=128M
 while [ $# -gt 0 ]; do
 	case $1 in
 	--timeout) timeout=$2; shift 2 ;;
 	--trace) append="$append trace"; debug=${debug:-/dev/stderr}; shift ;;
 	--debug) debug=$2; shift 2 ;;
 	--append) append="$append $2"; shift 2 ;;
+	--memory) memory=$2; shift 2 ;;
 	--print-accel) print_accel=1; shift ;;
 	-h | --help) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "qemu-run: unknown option '$1'" >&2; exit 2 ;;
@@ -47,7 +49,7 @@ fi
 echo "$accel_note" >&2
 
 if [ $# -ne 2 ]; then
-	echo "usage: tools/qemu-run.sh [--timeout SECS] [--trace] [--debug FILE] IMAGE MANIFEST" >&2
+	echo "usage: tools/qemu-run.sh [--timeout SECS] [--trace] [--debug FILE] [--memory SIZE] IMAGE MANIFEST" >&2
 	exit 2
 fi
 image=$1 manifest=$2
@@ -66,7 +68,7 @@ if [ -n "$debug" ]; then
 fi
 
 # shellcheck disable=SC2054
-cmd=("$qemu" -nodefaults -machine pc -m 128M -smp 1 "${accel[@]}"
+cmd=("$qemu" -nodefaults -machine pc -m "$memory" -smp 1 "${accel[@]}"
 	-display none -vga none -monitor none -no-reboot
 	-chardev stdio,id=com1 -serial chardev:com1
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 "${debugcon[@]}"

@@ -19,6 +19,7 @@
 #   option OPTION                 an extra capos-sim option (repeatable)
 #   host-absent PATH              a host file that must not exist after the run
 #                                 (removed before it; for escape attempts)
+#   qemu-memory SIZE              the QEMU machine's RAM for this test (default 128M)
 #
 # Modes: confined (the default: Syscall User Dispatch, direct gate), fast
 # (--fast), syscall (--gate=syscall), valgrind (--fast under valgrind memcheck,
@@ -120,6 +121,7 @@ for name in "${names[@]}"; do
 	# ---- end qemu mode ----
 	stdin=$(awk '$1 == "stdin" { print $2 }' "$expect")
 	mapfile -t options < <(awk '$1 == "option" { $1 = ""; sub(/^ /, ""); print }' "$expect")
+	qemu_memory=$(awk '$1 == "qemu-memory" { print $2 }' "$expect")
 	for mode in $modes; do
 		if [ -n "$filter_modes" ] && [[ " $filter_modes " != *" $mode "* ]]; then continue; fi
 		if [ "$mode" = qemu ] && [[ " $filter_modes " != *" qemu "* ]]; then continue; fi
@@ -134,7 +136,7 @@ for name in "${names[@]}"; do
 		if [ "$mode" = qemu ]; then
 			# ---- qemu mode: boot under QEMU, then compare with capos-sim ----
 			timeout -k 5 $((timeout + 10)) "$tools_dir/qemu-run.sh" --timeout "$timeout" \
-				"$qemu_image" "$manifests/$name.bin" <"$input" >"$out" 2>"$out.err"
+				--memory "${qemu_memory:-128M}" "$qemu_image" "$manifests/$name.bin" <"$input" >"$out" 2>"$out.err"
 			status=$?
 			check "$name" "$mode" "$status" "$out"
 			# A test for QEMU alone (no capos-sim mode) has nothing to compare.

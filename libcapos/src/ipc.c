@@ -80,6 +80,12 @@ int capos_reply_recv(uint32_t call_id, const void *msg, size_t len, cap_id_t end
 	rcv->buf = (uint64_t)buf;
 	rcv->buf_len = (uint32_t)buflen;
 	capos_ring_submit(r);
+	/* One kernel entry for both: the RETURN completes at once, the RECV
+	 * when the next call arrives (often straight from the caller, by
+	 * direct handoff). Its result needs no check: if other completions
+	 * were unread it may come back early, and then the waits below enter
+	 * again as they need. */
+	(void)sys_cap_enter(2, CAPOS_WAIT_FOREVER);
 	/* The RETURN's verdict matters only to know the caller is gone; a
 	 * server carries on either way. */
 	struct capos_cqe c;

@@ -420,13 +420,14 @@ static struct chunk *window_new(void)
 static struct chunk *window_recycle(void)
 {
 	struct chunk *w = pool.w[--pool.n];
-	if (!w->resident)
-		w->resident = malloc(WINDOW_PAGES);
-	if (w->resident) {
-		memset(w->resident, 0, WINDOW_PAGES);
-		if (w->used_max && mincore(w->kview, w->used_max, w->resident) != 0)
-			memset(w->resident, 1, WINDOW_PAGES); /* unknown: zero it all */
+	if (!w->resident && !(w->resident = malloc(WINDOW_PAGES))) {
+		/* Without the map it could not be zeroed: not reused. */
+		window_free(w);
+		return window_new();
 	}
+	memset(w->resident, 0, WINDOW_PAGES);
+	if (w->used_max && mincore(w->kview, w->used_max, w->resident) != 0)
+		memset(w->resident, 1, WINDOW_PAGES); /* unknown: zero it all */
 	w->mapped_pages = 0;
 	w->released = false;
 	return w;

@@ -22,6 +22,10 @@
 #include "proc.h"
 #include "sched.h"
 
+/* The manifest's checks promise what process creation needs. */
+_Static_assert(MANIFEST_MAX_CAP_SLOTS == CAP_TABLE_MAX, "manifest and cap table limits");
+_Static_assert(MANIFEST_MAX_OUTSTANDING_CALLS == PROC_MAX_OUTSTANDING_CALLS, "manifest and proc limits");
+
 /* An export's endpoint until its service starts: the kernel keeps a
  * reference to the client side (for grants) and holds the server side for
  * the service (handed over when it starts). */

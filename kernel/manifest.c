@@ -267,6 +267,13 @@ static int check_services(capos_Service_list_r services, capos_Binary_list_r bin
 		if (capn_list_len(capos_Service_get_args(s)) > MANIFEST_MAX_ARGS)
 			return fail(err, MANIFEST_ERR_TOO_MANY, "service " NAME_FMT ": more than %u args",
 			            NAME_ARG(name), MANIFEST_MAX_ARGS);
+		capos_Quota_r q = capos_Service_get_quota(s);
+		if (capos_Quota_get_capSlots(q) > MANIFEST_MAX_CAP_SLOTS)
+			return fail(err, MANIFEST_ERR_TOO_MANY, "service " NAME_FMT ": quota capSlots %u (limit %u)",
+			            NAME_ARG(name), capos_Quota_get_capSlots(q), MANIFEST_MAX_CAP_SLOTS);
+		if (capos_Quota_get_outstandingCalls(q) > MANIFEST_MAX_OUTSTANDING_CALLS)
+			return fail(err, MANIFEST_ERR_TOO_MANY, "service " NAME_FMT ": quota outstandingCalls %u (limit %u)",
+			            NAME_ARG(name), capos_Quota_get_outstandingCalls(q), MANIFEST_MAX_OUTSTANDING_CALLS);
 		int e = check_exports(s, name, err);
 		if (e)
 			return e;

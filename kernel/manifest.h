@@ -27,6 +27,9 @@
 #define MANIFEST_MAX_BINARY_BYTES (16u * 1024u * 1024u)
 #define MANIFEST_MAX_FILE_BYTES (4u * 1024u * 1024u)
 #define MANIFEST_MAX_TOTAL_BYTES (256u * 1024u * 1024u) /* the whole manifest.bin */
+/* Quotas a service may ask for (the kernel sizes a table by each). */
+#define MANIFEST_MAX_CAP_SLOTS 4096u         /* = CAP_TABLE_MAX */
+#define MANIFEST_MAX_OUTSTANDING_CALLS 4096u /* = PROC_MAX_OUTSTANDING_CALLS */
 
 enum manifest_error_code {
 	MANIFEST_OK = 0,

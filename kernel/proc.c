@@ -168,6 +168,8 @@ int proc_create(const struct proc_spec *spec, struct proc **out)
 		return KERR(INVALID_ARGUMENT);
 	if (proc_live >= PROC_MAX_LIVE)
 		return KERR(RESOURCE_EXHAUSTED);
+	if (spec->quota.outstanding_calls > PROC_MAX_OUTSTANDING_CALLS)
+		return KERR(INVALID_ARGUMENT);
 	struct proc *p = kzalloc(sizeof(*p));
 	if (!p)
 		return KERR(RESOURCE_EXHAUSTED);

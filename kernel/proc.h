@@ -40,6 +40,9 @@ struct proc_ledger {
 /* Limits (schema: Quota); 0 in the manifest means these defaults. */
 #define PROC_DEFAULT_CAP_SLOTS 256u
 #define PROC_DEFAULT_OUTSTANDING_CALLS 64u
+/* The most a quota may ask for: a server's reply table has one slot per
+ * outstanding call, and a reply id keeps the slot's index in 16 bits. */
+#define PROC_MAX_OUTSTANDING_CALLS 4096u
 #define PROC_DEFAULT_MEMORY_PAGES 16384u /* 64 MiB, pages and frames together */
 #define PROC_DEFAULT_CHILDREN 64u
 #define PROC_MAX_LIVE 512u                /* processes the kernel runs at once */

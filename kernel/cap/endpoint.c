@@ -194,6 +194,7 @@ static int reply_insert(struct proc *server, struct ipc_call *c)
 {
 	if (!server->replies) {
 		uint32_t n = server->quota.outstanding_calls;
+		KASSERT(n <= PROC_MAX_OUTSTANDING_CALLS); /* the index fits a reply id's 16 bits */
 		server->replies = kzalloc(sizeof(struct reply_slot) * n);
 		if (!server->replies)
 			return KERR(RESOURCE_EXHAUSTED);

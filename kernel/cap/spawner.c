@@ -116,6 +116,8 @@ static int check_limits(struct kinvoke *inv, struct spawn_request *rq)
 {
 	if (rq->quota.cap_slots > CAP_TABLE_MAX)
 		return fail(inv, KERR(INVALID_ARGUMENT), "capSlots over the kernel's limit");
+	if (rq->quota.outstanding_calls > PROC_MAX_OUTSTANDING_CALLS)
+		return fail(inv, KERR(INVALID_ARGUMENT), "outstandingCalls over the kernel's limit");
 	clamp_quota(inv->caller, &rq->quota);
 	if (rq->quota.cap_slots < rq->ngrants)
 		return fail(inv, KERR(RESOURCE_EXHAUSTED), "capSlots smaller than the grants");

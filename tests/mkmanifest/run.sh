@@ -131,6 +131,12 @@ expect_fail "one file listed twice" "file '/a'" "listed twice"
 manifest '(name = "init", binary = "tiny", caps = [(name = "c", interface = "Console", source = (kernel = console)), (name = "c", interface = "Console", source = (kernel = console))])' "$tinybin" ''
 expect_fail "one cap name granted twice" "service 'init'" "cap 'c'" "granted twice"
 
+manifest '(name = "init", binary = "tiny", quota = (outstandingCalls = 4097))' "$tinybin" ''
+expect_fail "quota over the kernel's limit" "service 'init'" "quota outstandingCalls 4097 (limit 4096)"
+
+manifest '(name = "init", binary = "tiny", quota = (capSlots = 100000))' "$tinybin" ''
+expect_fail "cap table over the kernel's limit" "service 'init'" "quota capSlots 100000 (limit 4096)"
+
 manifest "$init" "$tinybin" ''
 sed -i 's/version = 1/version = 1, bogus = 2/' "$work/m.txt"
 expect_fail "text that is not a Manifest" "m.txt:2:" "no field named 'bogus'"

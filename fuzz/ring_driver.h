@@ -1,7 +1,8 @@
 /*
  * ring_driver.h - playing "user code" against a booted kernel on the fake
  * HAL: the fuzz input is a program of actions for whichever process the
- * kernel last resumed (docs/fuzzing.md, "The action language").
+ * kernel last resumed (docs/fuzzing.md, "The ring harness": its table of
+ * actions).
  *
  * Processes cannot execute code under the fake HAL. The context a
  * kernel_trap_* (or kernel_boot) returns is "the process that runs now";

@@ -125,6 +125,7 @@ struct hal_as {
 	struct chunk *window;   /* NULL until the first mapping */
 	uint64_t window_used;   /* bytes carved from the window so far */
 	bool stale_prot;        /* a window page's host protection is not yet what its region says */
+	size_t last_found;      /* find's last answer: the kernel checks the same buffers over and over */
 };
 
 static size_t kernel_pages; /* pages given to the kernel and not yet returned */
@@ -257,8 +258,13 @@ static int host_prot(uint32_t prot, bool shared)
 /* ------------------------------------------------------------ regions */
 
 /* Index of the region containing addr, or of the first region after it. */
-static size_t find(const struct hal_as *as, uint64_t addr)
+static size_t find(struct hal_as *as, uint64_t addr)
 {
+	/* Regions never overlap, so a remembered index whose region contains
+	 * addr is the answer, however the array changed since. */
+	size_t last = as->last_found;
+	if (last < as->nregions && addr - as->regions[last].start < as->regions[last].size)
+		return last;
 	size_t lo = 0, hi = as->nregions;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
@@ -268,7 +274,7 @@ static size_t find(const struct hal_as *as, uint64_t addr)
 		else if (addr - r->start >= r->size)
 			lo = mid + 1;
 		else
-			return mid;
+			return as->last_found = mid;
 	}
 	return lo;
 }

@@ -14,7 +14,8 @@ USER_CFLAGS := -std=c11 -O2 -g $(WARN) -ffreestanding -nostdinc -isystem $(GCC_I
 USER_LDFLAGS := -static-pie -nostdlib -Wl,-z,separate-code -Wl,-z,noexecstack \
 	-Wl,-z,relro -Wl,-z,now -Wl,-u,_start
 
-LIBCAPOS_SRCS := $(sort $(wildcard libcapos/src/*.c)) $(CAPN_SRCS) schema/gen/capos.capnp.c common/fmt.c
+LIBCAPOS_SRCS := $(sort $(wildcard libcapos/src/*.c)) $(CAPN_SRCS) schema/gen/capos.capnp.c common/fmt.c \
+	common/mem.c
 LIBCAPOS_OBJS := $(patsubst %.c,$(B)/user-obj/%.o,$(LIBCAPOS_SRCS)) $(B)/user-obj/libcapos/src/crt0.o
 LIBCAPOS := $(B)/user/libcapos.a
 
@@ -25,7 +26,7 @@ $(B)/user-obj/%.o: %.S
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -c $< -o $@
 # memcpy and friends must not be compiled into calls to themselves.
-$(B)/user-obj/libcapos/src/string.o: USER_CFLAGS += -fno-tree-loop-distribute-patterns
+$(B)/user-obj/libcapos/src/string.o $(B)/user-obj/common/mem.o: USER_CFLAGS += -fno-tree-loop-distribute-patterns
 
 $(LIBCAPOS): $(LIBCAPOS_OBJS)
 	@mkdir -p $(@D)

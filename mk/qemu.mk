@@ -26,7 +26,7 @@ X86_CFLAGS := -std=c11 -O2 -g $(WARN) -ffreestanding -nostdinc -isystem $(GCC_IN
 	-Ischema -Ischema/capnp -Iinclude -iquote kernel -iquote common -iquote hal-x86_64
 X86_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack -T hal-x86_64/kernel.ld
 
-HAL_X86_SRCS := $(sort $(wildcard hal-x86_64/*.c)) hal-x86_64/boot.S hal-x86_64/entry.S
+HAL_X86_SRCS := $(sort $(wildcard hal-x86_64/*.c)) hal-x86_64/boot.S hal-x86_64/entry.S common/mem.c
 X86_OBJS := $(patsubst %,$(X86_DIR)/obj/%.o,$(basename $(HAL_X86_SRCS) $(KERNEL_SRCS) $(KERNEL_LIB_SRCS)))
 
 $(X86_DIR)/obj/%.o: %.c
@@ -36,7 +36,7 @@ $(X86_DIR)/obj/%.o: %.S
 	@mkdir -p $(@D)
 	$(CC) $(X86_CFLAGS) -MMD -MP -c $< -o $@
 # memcpy and friends must not be compiled into calls to themselves.
-$(X86_DIR)/obj/hal-x86_64/string.o: X86_CFLAGS += -fno-tree-loop-distribute-patterns
+$(X86_DIR)/obj/common/mem.o: X86_CFLAGS += -fno-tree-loop-distribute-patterns
 
 $(X86_ELF): $(X86_OBJS) hal-x86_64/kernel.ld
 	ld $(X86_LDFLAGS) -o $@ $(X86_OBJS)

@@ -1,7 +1,11 @@
 /*
- * string.c - the four memory functions a freestanding compiler may call
- * (and kernel/ may use): the kernel's only dependencies besides hal.h.
- * rep movsb/stosb are fast on every CPU with ERMSB and correct on all.
+ * mem.c - the four memory functions a freestanding compiler may call, for
+ * the programs that have no libc: the x86_64 kernel (for which they are
+ * kernel/'s only dependencies besides hal.h) and user programs (libcapos).
+ * capos-sim and the host tools take glibc's. rep movsb/stosb are fast on
+ * every CPU with ERMSB and correct on all. Build it with
+ * -fno-tree-loop-distribute-patterns, or the compiler may turn a loop here
+ * into a call to the function it is in.
  */
 #include <stddef.h>
 #include <stdint.h>

@@ -13,6 +13,8 @@
  */
 #include <capos/capos.h>
 
+#include "../spawn-smoke/demo-check.h"
+
 #define ME "endpoint-roundtrip"
 #define BIG (CAPOS_MAX_MSG + 256)
 #define NFIFO 8
@@ -21,30 +23,11 @@
 #define BADGE_B 0xbeef0000cafeull
 
 static cap_id_t console, timer;
-static int failures;
 
 static uint8_t params_arena[BIG] __attribute__((aligned(8)));
 static uint8_t answer[BIG] __attribute__((aligned(8)));
 static uint8_t pattern[CAPOS_MAX_MSG];
 
-static void check(bool ok, const char *what, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void check(bool ok, const char *what, const char *fmt, ...)
-{
-	char detail[200] = "";
-	if (!ok && fmt) {
-		va_list ap;
-		va_start(ap, fmt);
-		capos_vsnprintf(detail, sizeof(detail), fmt, ap);
-		va_end(ap);
-	}
-	if (ok)
-		console_printf(console, ME ": %s: ok\n", what);
-	else
-		console_printf(console, ME ": %s: FAILED (%s)\n", what, detail);
-	failures += !ok;
-}
-
-static const char *err_name(int err) { return err ? capos_strerror(err) : "ok"; }
 
 /* An Echo.echo call's arguments, with the parameters built into `arena`. */
 static void echo_args(struct cap_call_args *a, cap_id_t cap, const void *data, size_t n, void *arena,
@@ -190,6 +173,8 @@ int main(void)
 	cap_id_t factory, spawner, srv, a, b, c, child;
 	if (capset_get("console", &console, NULL))
 		return 2;
+	dc_console = console;
+	dc_who = ME;
 	if (capset_get("timer", &timer, NULL) || capset_get("factory", &factory, NULL) ||
 	    capset_get("spawner", &spawner, NULL)) {
 		console_printf(console, ME ": missing a grant (timer, factory, spawner)\n");
@@ -197,16 +182,16 @@ int main(void)
 	}
 
 	int err = endpoint_create(factory, CAPOS_ECHO_INTERFACE_ID, &srv);
-	check(!err, "EndpointFactory.create(Echo)", "%s", err_name(err));
+	dc_check_why(!err, "EndpointFactory.create(Echo)", "%s", dc_errname(err));
 	if (err)
 		return 1;
 	cap_id_t dummy;
 	err = endpoint_create(factory, 0x1234567890abcdefull, &dummy);
-	check(err == -(int)CAPOS_ERROR_CODE_INVALID_ARGUMENT, "EndpointFactory.create of an unknown interface is invalidArgument",
-	      "%s", err_name(err));
+	dc_check_why(err == -(int)CAPOS_ERROR_CODE_INVALID_ARGUMENT, "EndpointFactory.create of an unknown interface is invalidArgument",
+	             "%s", dc_errname(err));
 	int e1 = endpoint_mint(srv, BADGE_A, &a), e2 = endpoint_mint(srv, BADGE_B, &b), e3 = endpoint_mint(srv, 3, &c);
-	check(!e1 && !e2 && !e3, "Endpoint.mint of three client holds", "%s %s %s", err_name(e1), err_name(e2),
-	      err_name(e3));
+	dc_check_why(!e1 && !e2 && !e3, "Endpoint.mint of three client holds", "%s %s %s", dc_errname(e1), dc_errname(e2),
+	             dc_errname(e3));
 	if (e1 || e2 || e3)
 		return 1;
 
@@ -216,29 +201,29 @@ int main(void)
 		{ "endpoint", srv, CAPOS_TRANSFER_MODE_MOVE, CAPOS_CAP_SCOPE_PROCESS },
 	};
 	err = process_spawn(spawner, "echo-worker", "echo-worker", grants, 3, NULL, &child);
-	check(!err, "spawn echo-worker with the server side moved to it", "%s", err_name(err));
+	dc_check_why(!err, "spawn echo-worker with the server side moved to it", "%s", dc_errname(err));
 	if (err)
 		return 1;
 	err = endpoint_mint(srv, 9, &dummy);
-	check(err == -(int)CAPOS_ERROR_CODE_STALE_CAP, "the moved server side is stale here", "mint: %s",
-	      err_name(err));
+	dc_check_why(err == -(int)CAPOS_ERROR_CODE_STALE_CAP, "the moved server side is stale here", "mint: %s",
+	             dc_errname(err));
 
 	/* Data round trips. */
 	bool same;
 	err = echo(a, "hello", 5, &same);
-	check(!err && same, "echo of 5 bytes", "%s, same %d", err_name(err), same);
+	dc_check_why(!err && same, "echo of 5 bytes", "%s, same %d", dc_errname(err), same);
 	err = echo(a, "", 0, &same);
-	check(!err && same, "echo of 0 bytes", "%s, same %d", err_name(err), same);
+	dc_check_why(!err && same, "echo of 0 bytes", "%s, same %d", dc_errname(err), same);
 	for (size_t i = 0; i < sizeof(pattern); i++)
 		pattern[i] = (uint8_t)(i * 131u + (i >> 8));
 	err = echo(b, pattern, 60000, &same);
-	check(!err && same, "echo of 60000 bytes", "%s, same %d", err_name(err), same);
+	dc_check_why(!err && same, "echo of 60000 bytes", "%s, same %d", dc_errname(err), same);
 	/* The largest message: 8 bytes of framing, root pointer, struct, data. */
 	size_t max = CAPOS_MAX_MSG - 24;
 	err = echo(b, pattern, max, &same);
-	check(!err && same, "echo of 65512 bytes (a 64 KiB message)", "%s, same %d", err_name(err), same);
+	dc_check_why(!err && same, "echo of 65512 bytes (a 64 KiB message)", "%s, same %d", dc_errname(err), same);
 	err = echo(b, pattern, max + 1, &same);
-	check(err == -(int)CAPOS_ERROR_CODE_TOO_LARGE, "echo of 65513 bytes is tooLarge", "%s", err_name(err));
+	dc_check_why(err == -(int)CAPOS_ERROR_CODE_TOO_LARGE, "echo of 65513 bytes is tooLarge", "%s", dc_errname(err));
 
 	int bad = 0, first_bad = -1;
 	for (int i = 0; i < NROW; i++) {
@@ -251,16 +236,16 @@ int main(void)
 			bad++;
 		}
 	}
-	check(bad == 0, "500 echo calls in a row", "%d failed, first %d", bad, first_bad);
+	dc_check_why(bad == 0, "500 echo calls in a row", "%d failed, first %d", bad, first_bad);
 
 	/* Badges: the server sees the badge of the hold each call came through. */
 	char text[256];
 	err = command(a, "cmd:badge", text, sizeof(text));
-	check(!err && strcmp(text, "4369") == 0, "the server sees badge 0x1111 through the first hold", "%s, \"%s\"",
-	      err_name(err), text);
+	dc_check_why(!err && strcmp(text, "4369") == 0, "the server sees badge 0x1111 through the first hold", "%s, \"%s\"",
+	             dc_errname(err), text);
 	err = command(b, "cmd:badge", text, sizeof(text));
-	check(!err && strcmp(text, "209933706513150") == 0, "the server sees badge 0xbeef0000cafe through the second hold",
-	      "%s, \"%s\"", err_name(err), text);
+	dc_check_why(!err && strcmp(text, "209933706513150") == 0, "the server sees badge 0xbeef0000cafe through the second hold",
+	             "%s, \"%s\"", dc_errname(err), text);
 
 	/* Calls the kernel refuses never reach the server. */
 	command(a, "cmd:history", text, sizeof(text));
@@ -269,16 +254,16 @@ int main(void)
 		struct cap_call_args x = { .cap = a, .method = 3, .result = ans, .result_len = sizeof(ans) };
 		struct cap_call_result res;
 		err = cap_call_ex(capos_ring(), &x, &res);
-		check(err == -(int)CAPOS_ERROR_CODE_NO_SUCH_METHOD, "a CALL of method 3 of Echo is noSuchMethod", "%s",
-		      err_name(err));
+		dc_check_why(err == -(int)CAPOS_ERROR_CODE_NO_SUCH_METHOD, "a CALL of method 3 of Echo is noSuchMethod", "%s",
+		      dc_errname(err));
 		x = (struct cap_call_args){ .cap = a, .iface = CAPOS_CONSOLE_INTERFACE_ID, .method = 0, .result = ans,
 		                            .result_len = sizeof(ans) };
 		err = cap_call_ex(capos_ring(), &x, &res);
-		check(err == -(int)CAPOS_ERROR_CODE_WRONG_INTERFACE, "a CALL naming Console on an Echo hold is wrongInterface",
-		      "%s", err_name(err));
+		dc_check_why(err == -(int)CAPOS_ERROR_CODE_WRONG_INTERFACE, "a CALL naming Console on an Echo hold is wrongInterface",
+		      "%s", dc_errname(err));
 	}
 	err = command(a, "cmd:history", text, sizeof(text));
-	check(!err && text[0] == '\0', "neither reached the server", "%s, \"%s\"", err_name(err), text);
+	dc_check_why(!err && text[0] == '\0', "neither reached the server", "%s, \"%s\"", dc_errname(err), text);
 
 	/* FIFO: eight calls submitted at once, through both holds, are served
 	 * and answered in the order they were made. */
@@ -295,12 +280,12 @@ int main(void)
 		in_order &= order[i] == i;
 		all_ok &= pend[i].status == 0 && pend[i].same;
 	}
-	check(all_ok, "8 calls submitted at once all answered with their own data", "a call failed");
-	check(in_order, "their answers arrived in submission order", "order %d %d %d %d %d %d %d %d", order[0], order[1],
-	      order[2], order[3], order[4], order[5], order[6], order[7]);
+	dc_check_why(all_ok, "8 calls submitted at once all answered with their own data", "a call failed");
+	dc_check_why(in_order, "their answers arrived in submission order", "order %d %d %d %d %d %d %d %d", order[0], order[1],
+	             order[2], order[3], order[4], order[5], order[6], order[7]);
 	err = command(a, "cmd:history", text, sizeof(text));
-	check(!err && strcmp(text, "seq:0 seq:1 seq:2 seq:3 seq:4 seq:5 seq:6 seq:7") == 0,
-	      "the server received them in FIFO order", "%s, \"%s\"", err_name(err), text);
+	dc_check_why(!err && strcmp(text, "seq:0 seq:1 seq:2 seq:3 seq:4 seq:5 seq:6 seq:7") == 0,
+	             "the server received them in FIFO order", "%s, \"%s\"", dc_errname(err), text);
 
 	/* Timeouts. A (100 ms) is received at once and the server sleeps 400 ms
 	 * before answering it; B (50 ms) waits in the queue behind it. */
@@ -308,37 +293,37 @@ int main(void)
 	submit_echo(&pend[0], a, "cmd:sleep:400", 100000);
 	submit_echo(&pend[1], b, "queued-then-timed-out", 50000);
 	collect(2, order);
-	check(pend[1].status == -(int)CAPOS_ERROR_CODE_TIMEOUT, "a queued CALL with timeout_us 50000 gets timeout",
-	      "%s", err_name(pend[1].status));
-	check(pend[1].at_ms >= t0 + 50, "... not before its deadline", "after %llu ms",
-	      (unsigned long long)(pend[1].at_ms - t0));
-	check(pend[0].status == -(int)CAPOS_ERROR_CODE_TIMEOUT,
-	      "a received CALL with timeout_us 100000 gets timeout while the server is busy", "%s",
-	      err_name(pend[0].status));
-	check(pend[0].at_ms >= t0 + 100, "... not before its deadline", "after %llu ms",
-	      (unsigned long long)(pend[0].at_ms - t0));
+	dc_check_why(pend[1].status == -(int)CAPOS_ERROR_CODE_TIMEOUT, "a queued CALL with timeout_us 50000 gets timeout",
+	             "%s", dc_errname(pend[1].status));
+	dc_check_why(pend[1].at_ms >= t0 + 50, "... not before its deadline", "after %llu ms",
+	             (unsigned long long)(pend[1].at_ms - t0));
+	dc_check_why(pend[0].status == -(int)CAPOS_ERROR_CODE_TIMEOUT,
+	             "a received CALL with timeout_us 100000 gets timeout while the server is busy", "%s",
+	             dc_errname(pend[0].status));
+	dc_check_why(pend[0].at_ms >= t0 + 100, "... not before its deadline", "after %llu ms",
+	             (unsigned long long)(pend[0].at_ms - t0));
 	/* This call waits until the server has answered (too late) the first. */
 	err = command(a, "cmd:stats", text, sizeof(text));
-	check(!err && strcmp(text, "kept=0 cancelled=1 exhausted=0") == 0,
-	      "the server's late RETURN of the timed-out call was cancelled", "%s, \"%s\"", err_name(err), text);
+	dc_check_why(!err && strcmp(text, "kept=0 cancelled=1 exhausted=0") == 0,
+	             "the server's late RETURN of the timed-out call was cancelled", "%s, \"%s\"", dc_errname(err), text);
 	err = command(a, "cmd:history", text, sizeof(text));
-	check(!err && strcmp(text, "cmd:sleep:400") == 0, "the queued call that timed out never reached the server",
-	      "%s, \"%s\"", err_name(err), text);
+	dc_check_why(!err && strcmp(text, "cmd:sleep:400") == 0, "the queued call that timed out never reached the server",
+	             "%s, \"%s\"", dc_errname(err), text);
 	err = echo(b, "still-fine", 10, &same);
-	check(!err && same, "the endpoint works on after timeouts", "%s", err_name(err));
+	dc_check_why(!err && same, "the endpoint works on after timeouts", "%s", dc_errname(err));
 
 	/* Release: the CapId goes stale; the other holds are unaffected. */
 	err = echo(c, "third", 5, &same);
-	check(!err && same, "a third hold works before it is released", "%s", err_name(err));
+	dc_check_why(!err && same, "a third hold works before it is released", "%s", dc_errname(err));
 	err = cap_release(c);
-	check(!err, "cap_release of the third hold", "%s", err_name(err));
+	dc_check_why(!err, "cap_release of the third hold", "%s", dc_errname(err));
 	err = echo(c, "third", 5, &same);
-	check(err == -(int)CAPOS_ERROR_CODE_STALE_CAP, "a call through the released hold is staleCap", "%s",
-	      err_name(err));
+	dc_check_why(err == -(int)CAPOS_ERROR_CODE_STALE_CAP, "a call through the released hold is staleCap", "%s",
+	             dc_errname(err));
 	err = cap_release(c);
-	check(err == -(int)CAPOS_ERROR_CODE_STALE_CAP, "releasing it again is staleCap", "%s", err_name(err));
+	dc_check_why(err == -(int)CAPOS_ERROR_CODE_STALE_CAP, "releasing it again is staleCap", "%s", dc_errname(err));
 	err = ping(a);
-	check(!err, "the other holds still work", "%s", err_name(err));
+	dc_check_why(!err, "the other holds still work", "%s", dc_errname(err));
 
 	/* The server exits holding one call, with two queued behind it. */
 	submit_echo(&pend[0], a, "cmd:exit", 0);
@@ -346,22 +331,22 @@ int main(void)
 	submit_echo(&pend[2], a, "queued-at-exit", 0);
 	collect(3, order);
 	const int disc = -(int)CAPOS_ERROR_CODE_DISCONNECTED;
-	check(pend[0].status == disc, "the call the server received and never answered gets disconnected", "%s",
-	      err_name(pend[0].status));
-	check(pend[1].status == disc && pend[2].status == disc, "the calls queued when the server exited get disconnected",
-	      "%s, %s", err_name(pend[1].status), err_name(pend[2].status));
+	dc_check_why(pend[0].status == disc, "the call the server received and never answered gets disconnected", "%s",
+	             dc_errname(pend[0].status));
+	dc_check_why(pend[1].status == disc && pend[2].status == disc, "the calls queued when the server exited get disconnected",
+	             "%s, %s", dc_errname(pend[1].status), dc_errname(pend[2].status));
 	err = ping(a);
 	int err2 = echo(b, "late", 4, &same);
-	check(err == disc && err2 == disc, "new calls after the server exited get disconnected", "%s, %s",
-	      err_name(err), err_name(err2));
+	dc_check_why(err == disc && err2 == disc, "new calls after the server exited get disconnected", "%s, %s",
+	             dc_errname(err), dc_errname(err2));
 	struct capos_exit st;
 	err = process_wait(child, &st);
-	check(!err && st.how == CAPOS_EXIT_STATUS_WHICH_CODE && st.code == 0, "echo-worker exited with code 0",
-	      "%s, how %u code %d", err_name(err), st.how, st.code);
+	dc_check_why(!err && st.how == CAPOS_EXIT_STATUS_WHICH_CODE && st.code == 0, "echo-worker exited with code 0",
+	             "%s, how %u code %d", dc_errname(err), st.how, st.code);
 	cap_release(a);
 	cap_release(b);
 	cap_release(child);
 
-	console_printf(console, ME ": %s\n", failures ? "FAILED" : "all checks passed");
-	return failures ? 1 : 0;
+	console_printf(console, ME ": %s\n", dc_failed ? "FAILED" : "all checks passed");
+	return dc_failed ? 1 : 0;
 }

@@ -21,11 +21,12 @@
  */
 #include <capos/capos.h>
 
+#include "../spawn-smoke/demo-check.h"
+
 #define ME "ipc-failures"
 #define NPEND 6
 
 static cap_id_t console, timer, factory, spawner;
-static int failures;
 
 static const int STALE = -(int)CAPOS_ERROR_CODE_STALE_CAP;
 static const int DISC = -(int)CAPOS_ERROR_CODE_DISCONNECTED;
@@ -37,24 +38,6 @@ static const int TOO_LARGE = -(int)CAPOS_ERROR_CODE_TOO_LARGE;
 static uint8_t rbuf[4096] __attribute__((aligned(8)));
 static uint8_t out_arena[1024] __attribute__((aligned(8)));
 
-static void check(bool ok, const char *what, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void check(bool ok, const char *what, const char *fmt, ...)
-{
-	char detail[200] = "";
-	if (!ok && fmt) {
-		va_list ap;
-		va_start(ap, fmt);
-		capos_vsnprintf(detail, sizeof(detail), fmt, ap);
-		va_end(ap);
-	}
-	if (ok)
-		console_printf(console, ME ": %s: ok\n", what);
-	else
-		console_printf(console, ME ": %s: FAILED (%s)\n", what, detail);
-	failures += !ok;
-}
-
-static const char *err_name(int err) { return err ? capos_strerror(err) : "ok"; }
 
 /* ------------------------------------------------------------ calls in flight */
 
@@ -183,7 +166,7 @@ static cap_id_t new_endpoint(void)
 	cap_id_t srv = 0;
 	int err = endpoint_create(factory, CAPOS_ECHO_INTERFACE_ID, &srv);
 	if (err) {
-		check(false, "EndpointFactory.create(Echo)", "%s", err_name(err));
+		dc_check_why(false, "EndpointFactory.create(Echo)", "%s", dc_errname(err));
 		sys_exit(1);
 	}
 	return srv;
@@ -194,7 +177,7 @@ static cap_id_t mint(cap_id_t srv, uint64_t badge)
 	cap_id_t c = 0;
 	int err = endpoint_mint(srv, badge, &c);
 	if (err) {
-		check(false, "Endpoint.mint", "%s", err_name(err));
+		dc_check_why(false, "Endpoint.mint", "%s", dc_errname(err));
 		sys_exit(1);
 	}
 	return c;
@@ -239,34 +222,34 @@ static void own_server(void)
 	char text[128];
 
 	int err = capos_recv(c, rbuf, sizeof(rbuf), &call);
-	check(err == WRONG_IFACE, "RECV through a client hold is wrongInterface", "%s", err_name(err));
+	dc_check_why(err == WRONG_IFACE, "RECV through a client hold is wrongInterface", "%s", dc_errname(err));
 	err = capos_recv(console, rbuf, sizeof(rbuf), &call);
-	check(err == WRONG_IFACE, "RECV on a Console is wrongInterface", "%s", err_name(err));
+	dc_check_why(err == WRONG_IFACE, "RECV on a Console is wrongInterface", "%s", dc_errname(err));
 	cap_id_t gone = mint(srv, 6);
 	cap_release(gone);
 	err = capos_recv(gone, rbuf, sizeof(rbuf), &call);
-	check(err == STALE, "RECV on a released CapId is staleCap", "%s", err_name(err));
+	dc_check_why(err == STALE, "RECV on a released CapId is staleCap", "%s", dc_errname(err));
 
 	/* A RECV buffer too small: the RECV fails, the call stays queued. */
 	submit_echo(&pend[0], c, "a call that does not fit in 40 bytes, but fits in 4096", sizeof(pend[0].ans), 0);
 	err = capos_recv(srv, rbuf, 40, &call);
-	check(err == TOO_LARGE, "RECV with a 40-byte buffer is tooLarge", "%s", err_name(err));
+	dc_check_why(err == TOO_LARGE, "RECV with a 40-byte buffer is tooLarge", "%s", dc_errname(err));
 	err = capos_recv(srv, (void *)0x1000, 4096, &call);
-	check(err == -(int)CAPOS_ERROR_CODE_BAD_ADDRESS, "RECV into memory the server does not own is badAddress", "%s",
-	      err_name(err));
+	dc_check_why(err == -(int)CAPOS_ERROR_CODE_BAD_ADDRESS, "RECV into memory the server does not own is badAddress", "%s",
+	             dc_errname(err));
 	err = capos_recv(srv, rbuf, sizeof(rbuf), &call);
 	call_text(&call, text, sizeof(text));
-	check(!err && call.badge == 5 && call.method == CAPOS_ECHO_METHOD_ECHO && strcmp(text, pend[0].data) == 0,
-	      "the call was not lost: a RECV with a good, big buffer gets it", "%s, badge %llu, \"%s\"", err_name(err),
-	      (unsigned long long)call.badge, text);
+	dc_check_why(!err && call.badge == 5 && call.method == CAPOS_ECHO_METHOD_ECHO && strcmp(text, pend[0].data) == 0,
+	             "the call was not lost: a RECV with a good, big buffer gets it", "%s, badge %llu, \"%s\"", dc_errname(err),
+	             (unsigned long long)call.badge, text);
 	uint32_t first = call.call_id;
 	char first_text[128];
 	memcpy(first_text, text, sizeof(first_text));
 
 	err = capos_return(0x7fff0123u, NULL, 0, NULL, 0);
-	check(err == NOT_FOUND, "RETURN of an unknown call id is notFound", "%s", err_name(err));
+	dc_check_why(err == NOT_FOUND, "RETURN of an unknown call id is notFound", "%s", dc_errname(err));
 	err = capos_return(0, NULL, 0, NULL, 0);
-	check(err == NOT_FOUND, "RETURN of call id 0 is notFound", "%s", err_name(err));
+	dc_check_why(err == NOT_FOUND, "RETURN of call id 0 is notFound", "%s", dc_errname(err));
 
 	/* RETURN naming a stale capability: staleCap, nothing moves, and the
 	 * call is still ours to answer. (The caller gives up after 1 s.) */
@@ -277,29 +260,29 @@ static void own_server(void)
 	size_t len;
 	const void *msg = echo_answer("answer me twice", 15, &len);
 	int rerr = err ? err : capos_return(second, msg, len, &sx, 1);
-	check(rerr == STALE, "RETURN carrying a stale capability is staleCap", "%s", err_name(rerr));
+	dc_check_why(rerr == STALE, "RETURN carrying a stale capability is staleCap", "%s", dc_errname(rerr));
 	rerr = err ? err : capos_return(second, msg, len, NULL, 0);
-	check(rerr == 0, "... and the call stays answerable under its call id", "second RETURN: %s", err_name(rerr));
+	dc_check_why(rerr == 0, "... and the call stays answerable under its call id", "second RETURN: %s", dc_errname(rerr));
 	finish(&pend[1]);
-	check(pend[1].status == 0 && pend[1].same, "... so its caller gets the answer", "%s", err_name(pend[1].status));
+	dc_check_why(pend[1].status == 0 && pend[1].same, "... so its caller gets the answer", "%s", dc_errname(pend[1].status));
 
 	msg = echo_answer(first_text, strlen(first_text), &len);
 	err = capos_return(first, msg, len, NULL, 0);
 	finish(&pend[0]);
-	check(!err && pend[0].status == 0 && pend[0].same, "RETURN of the first call reaches its caller", "%s, caller %s",
-	      err_name(err), err_name(pend[0].status));
+	dc_check_why(!err && pend[0].status == 0 && pend[0].same, "RETURN of the first call reaches its caller", "%s, caller %s",
+	             dc_errname(err), dc_errname(pend[0].status));
 	err = capos_return(first, NULL, 0, NULL, 0);
-	check(err == NOT_FOUND, "RETURN of a call already answered is notFound", "%s", err_name(err));
+	dc_check_why(err == NOT_FOUND, "RETURN of a call already answered is notFound", "%s", dc_errname(err));
 
 	/* A RECV buffer of exactly header + message is enough. */
 	submit_echo(&pend[2], c, "exactly", sizeof(pend[2].ans), 0);
 	size_t need = CAPOS_MSG_OFFSET(0) + pend[2].a.params_len;
 	err = capos_recv(srv, rbuf, need - 1, &call);
-	check(err == TOO_LARGE, "RECV with a buffer one byte short of the call is tooLarge", "%s", err_name(err));
+	dc_check_why(err == TOO_LARGE, "RECV with a buffer one byte short of the call is tooLarge", "%s", dc_errname(err));
 	err = capos_recv(srv, rbuf, need, &call);
 	call_text(&call, text, sizeof(text));
-	check(!err && strcmp(text, "exactly") == 0, "RECV with a buffer of exactly header + message gets it", "%s",
-	      err_name(err));
+	dc_check_why(!err && strcmp(text, "exactly") == 0, "RECV with a buffer of exactly header + message gets it", "%s",
+	             dc_errname(err));
 	if (!err)
 		answer_echo(&call, NULL, 0);
 	finish(&pend[2]);
@@ -313,8 +296,8 @@ static void own_server(void)
 	if (!err)
 		capos_return(call.call_id, msg, len, NULL, 0);
 	finish(&pend[2]);
-	check(pend[2].status == TOO_LARGE, "an answer larger than the caller's 48-byte buffer is tooLarge for the caller",
-	      "%s", err_name(pend[2].status));
+	dc_check_why(pend[2].status == TOO_LARGE, "an answer larger than the caller's 48-byte buffer is tooLarge for the caller",
+	             "%s", dc_errname(pend[2].status));
 
 	/* An exception to a caller that asked for the status only. */
 	submit_echo(&pend[3], c, "status only", 0, 0);
@@ -322,9 +305,9 @@ static void own_server(void)
 	if (!err)
 		err = capos_return_exception(call.call_id, -(int)CAPOS_ERROR_CODE_ALREADY_EXISTS, "taken");
 	finish(&pend[3]);
-	check(!err && pend[3].status == -(int)CAPOS_ERROR_CODE_ALREADY_EXISTS,
-	      "an exception reaches a caller without an answer buffer as its code", "%s, caller %s", err_name(err),
-	      err_name(pend[3].status));
+	dc_check_why(!err && pend[3].status == -(int)CAPOS_ERROR_CODE_ALREADY_EXISTS,
+	             "an exception reaches a caller without an answer buffer as its code", "%s, caller %s", dc_errname(err),
+	             dc_errname(pend[3].status));
 
 	/* An exception too long for the caller's buffer: the caller still
 	 * learns the code (as with kernel objects' exceptions). */
@@ -334,22 +317,22 @@ static void own_server(void)
 		capos_return_exception(call.call_id, -(int)CAPOS_ERROR_CODE_ALREADY_EXISTS,
 		                       "a reason far too long to fit in the forty bytes the caller gave");
 	finish(&pend[3]);
-	check(!err && pend[3].status == -(int)CAPOS_ERROR_CODE_ALREADY_EXISTS,
-	      "an exception reaches a caller whose buffer is too small for it as its code", "%s, caller %s",
-	      err_name(err), err_name(pend[3].status));
+	dc_check_why(!err && pend[3].status == -(int)CAPOS_ERROR_CODE_ALREADY_EXISTS,
+	             "an exception reaches a caller whose buffer is too small for it as its code", "%s, caller %s",
+	             dc_errname(err), dc_errname(pend[3].status));
 
 	/* The server side released with a call queued. */
 	submit_echo(&pend[4], c, "queued at release", sizeof(pend[4].ans), 0);
 	sys_cap_enter(0, 0);
 	err = cap_release(srv);
 	finish(&pend[4]);
-	check(!err && pend[4].status == DISC, "releasing the server side fails the queued call with disconnected",
-	      "%s, %s", err_name(err), err_name(pend[4].status));
+	dc_check_why(!err && pend[4].status == DISC, "releasing the server side fails the queued call with disconnected",
+	             "%s, %s", dc_errname(err), dc_errname(pend[4].status));
 	err = ping(c);
-	check(err == DISC, "a new call after the server side was released is disconnected", "%s", err_name(err));
+	dc_check_why(err == DISC, "a new call after the server side was released is disconnected", "%s", dc_errname(err));
 	cap_id_t dummy;
 	err = endpoint_mint(srv, 7, &dummy);
-	check(err == STALE, "the released server side is stale", "%s", err_name(err));
+	dc_check_why(err == STALE, "the released server side is stale", "%s", dc_errname(err));
 	cap_release(c);
 
 	/* The server side released while its holder has a RECV pending on it:
@@ -360,9 +343,9 @@ static void own_server(void)
 	err = cap_release(srv);
 	submit_echo(&pend[4], c, "after release, RECV pending", sizeof(pend[4].ans), 100000);
 	finish(&pend[4]);
-	check(!err && pend[4].status == DISC,
-	      "with a RECV pending, releasing the last server-side hold still disconnects new calls", "%s, %s",
-	      err_name(err), err_name(pend[4].status));
+	dc_check_why(!err && pend[4].status == DISC,
+	             "with a RECV pending, releasing the last server-side hold still disconnects new calls", "%s, %s",
+	             dc_errname(err), dc_errname(pend[4].status));
 	/* Whatever became of the RECV, collect it (or give up after 100 ms). */
 	struct capos_cqe cqe;
 	bool recv_done = false;
@@ -381,7 +364,7 @@ static void own_server(void)
 		const struct capos_msg_header *h = (const void *)rbuf;
 		capos_return(h->call_id, NULL, 0, NULL, 0);
 	}
-	check(recv_done, "... and the pending RECV completes", "still pending after 100 ms");
+	dc_check_why(recv_done, "... and the pending RECV completes", "still pending after 100 ms");
 	cap_release(c);
 }
 
@@ -397,7 +380,7 @@ static cap_id_t spawn_worker(const char *name, cap_id_t srv, const struct capos_
 	cap_id_t h = 0;
 	int err = process_spawn(spawner, name, "echo-worker", g, 3, q, &h);
 	if (err) {
-		check(false, "spawn echo-worker", "%s", err_name(err));
+		dc_check_why(false, "spawn echo-worker", "%s", dc_errname(err));
 		sys_exit(1);
 	}
 	return h;
@@ -411,7 +394,7 @@ static void servers_that_go(void)
 	cap_id_t srv = new_endpoint(), c1 = mint(srv, 1), c2 = mint(srv, 2);
 	cap_id_t w = spawn_worker("exit-worker", srv, NULL);
 	int err = ping(c1);
-	check(!err, "exit-worker answers", "%s", err_name(err));
+	dc_check_why(!err, "exit-worker answers", "%s", dc_errname(err));
 	submit_echo(&pend[0], c1, "cmd:hold", sizeof(pend[0].ans), 0);
 	submit_echo(&pend[1], c2, "cmd:hold", sizeof(pend[1].ans), 0);
 	submit_echo(&pend[2], c1, "cmd:exit", sizeof(pend[2].ans), 0);
@@ -419,16 +402,16 @@ static void servers_that_go(void)
 	submit_echo(&pend[4], c1, "queued", sizeof(pend[4].ans), 0);
 	for (int i = 0; i < 5; i++)
 		finish(&pend[i]);
-	check(pend[0].status == DISC && pend[1].status == DISC && pend[2].status == DISC,
-	      "three calls the server received and never answered get disconnected when it exits", "%s %s %s",
-	      err_name(pend[0].status), err_name(pend[1].status), err_name(pend[2].status));
-	check(pend[3].status == DISC && pend[4].status == DISC, "two calls queued when it exited get disconnected",
-	      "%s %s", err_name(pend[3].status), err_name(pend[4].status));
+	dc_check_why(pend[0].status == DISC && pend[1].status == DISC && pend[2].status == DISC,
+	             "three calls the server received and never answered get disconnected when it exits", "%s %s %s",
+	             dc_errname(pend[0].status), dc_errname(pend[1].status), dc_errname(pend[2].status));
+	dc_check_why(pend[3].status == DISC && pend[4].status == DISC, "two calls queued when it exited get disconnected",
+	             "%s %s", dc_errname(pend[3].status), dc_errname(pend[4].status));
 	err = ping(c2);
-	check(err == DISC, "a new call to the exited server is disconnected", "%s", err_name(err));
+	dc_check_why(err == DISC, "a new call to the exited server is disconnected", "%s", dc_errname(err));
 	err = process_wait(w, &st);
-	check(!err && st.how == CAPOS_EXIT_STATUS_WHICH_CODE && st.code == 0, "exit-worker exited with code 0",
-	      "%s how %u code %d", err_name(err), st.how, st.code);
+	dc_check_why(!err && st.how == CAPOS_EXIT_STATUS_WHICH_CODE && st.code == 0, "exit-worker exited with code 0",
+	             "%s how %u code %d", dc_errname(err), st.how, st.code);
 	cap_release(w);
 	cap_release(c1);
 	cap_release(c2);
@@ -439,19 +422,19 @@ static void servers_that_go(void)
 	c2 = mint(srv, 2);
 	w = spawn_worker("killed-worker", srv, NULL);
 	err = ping(c1);
-	check(!err, "killed-worker answers", "%s", err_name(err));
+	dc_check_why(!err, "killed-worker answers", "%s", dc_errname(err));
 	submit_echo(&pend[0], c1, "cmd:sleep:20000", sizeof(pend[0].ans), 0);
 	submit_ping(&pend[1], c2);
 	sys_cap_enter(0, 0);
 	err = process_kill(w);
 	finish(&pend[0]);
 	finish(&pend[1]);
-	check(!err && pend[0].status == DISC && pend[1].status == DISC,
-	      "killing a server fails its received and its queued call with disconnected", "kill %s: %s %s",
-	      err_name(err), err_name(pend[0].status), err_name(pend[1].status));
+	dc_check_why(!err && pend[0].status == DISC && pend[1].status == DISC,
+	             "killing a server fails its received and its queued call with disconnected", "kill %s: %s %s",
+	             dc_errname(err), dc_errname(pend[0].status), dc_errname(pend[1].status));
 	err = process_wait(w, &st);
-	check(!err && st.how == CAPOS_EXIT_STATUS_WHICH_KILLED, "killed-worker was killed", "%s how %u", err_name(err),
-	      st.how);
+	dc_check_why(!err && st.how == CAPOS_EXIT_STATUS_WHICH_KILLED, "killed-worker was killed", "%s how %u", dc_errname(err),
+	             st.how);
 	cap_release(w);
 	cap_release(c1);
 	cap_release(c2);
@@ -469,12 +452,12 @@ static void servers_that_go(void)
 	for (int i = 0; i < 3; i++)
 		finish(&pend[i]);
 	err = process_wait(w, &st);
-	check(!err && st.how == CAPOS_EXIT_STATUS_WHICH_CODE && st.code == 3,
-	      "full-worker's RECV failed with its reply table full (it exits with code 3)", "%s how %u code %d",
-	      err_name(err), st.how, st.code);
-	check(pend[0].status == DISC && pend[1].status == DISC && pend[2].status == DISC,
-	      "the third call stayed queued (disconnected, like the two held, when the server exited)", "%s %s %s",
-	      err_name(pend[0].status), err_name(pend[1].status), err_name(pend[2].status));
+	dc_check_why(!err && st.how == CAPOS_EXIT_STATUS_WHICH_CODE && st.code == 3,
+	             "full-worker's RECV failed with its reply table full (it exits with code 3)", "%s how %u code %d",
+	             dc_errname(err), st.how, st.code);
+	dc_check_why(pend[0].status == DISC && pend[1].status == DISC && pend[2].status == DISC,
+	             "the third call stayed queued (disconnected, like the two held, when the server exited)", "%s %s %s",
+	             dc_errname(pend[0].status), dc_errname(pend[1].status), dc_errname(pend[2].status));
 	cap_release(w);
 	cap_release(c1);
 }
@@ -490,7 +473,7 @@ static cap_id_t spawn_caller(const char *name, cap_id_t client)
 	cap_id_t h = 0;
 	int err = process_spawn(spawner, name, "echo-caller", g, 2, NULL, &h);
 	if (err) {
-		check(false, "spawn echo-caller", "%s", err_name(err));
+		dc_check_why(false, "spawn echo-caller", "%s", dc_errname(err));
 		sys_exit(1);
 	}
 	return h;
@@ -509,56 +492,58 @@ static void callers_that_go(void)
 	cap_id_t h = spawn_caller("async-exit", cc);
 	int err = finish_recv(ud, &call);
 	call_text(&call, text, sizeof(text));
-	check(!err && call.badge == 9 && strcmp(text, "from async-exit") == 0, "received the call of async-exit",
-	      "%s badge %llu \"%s\"", err_name(err), (unsigned long long)call.badge, text);
+	dc_check_why(!err && call.badge == 9 && strcmp(text, "from async-exit") == 0, "received the call of async-exit",
+	             "%s badge %llu \"%s\"", dc_errname(err), (unsigned long long)call.badge, text);
 	int werr = process_wait(h, &st);
-	check(!werr && st.how == CAPOS_EXIT_STATUS_WHICH_CODE && st.code == 0, "async-exit exited with its call unanswered",
-	      "%s how %u code %d", err_name(werr), st.how, st.code);
+	dc_check_why(!werr && st.how == CAPOS_EXIT_STATUS_WHICH_CODE && st.code == 0, "async-exit exited with its call unanswered",
+	             "%s how %u code %d", dc_errname(werr), st.how, st.code);
 	err = err ? err : answer_echo(&call, NULL, 0);
-	check(err == CANCELLED, "RETURN to a caller that exited is cancelled", "%s", err_name(err));
+	dc_check_why(err == CANCELLED, "RETURN to a caller that exited is cancelled", "%s", dc_errname(err));
 	cap_release(h);
 
 	/* Exits while its call is queued: the call vanishes. */
 	h = spawn_caller("async-exit", cc);
 	werr = process_wait(h, &st);
-	check(!werr && st.how == CAPOS_EXIT_STATUS_WHICH_CODE && st.code == 0, "async-exit exited with its call queued",
-	      "%s how %u code %d", err_name(werr), st.how, st.code);
+	dc_check_why(!werr && st.how == CAPOS_EXIT_STATUS_WHICH_CODE && st.code == 0, "async-exit exited with its call queued",
+	             "%s how %u code %d", dc_errname(werr), st.how, st.code);
 	submit_echo(&pend[0], own, "mine", sizeof(pend[0].ans), 0);
 	err = capos_recv(srv, rbuf, sizeof(rbuf), &call);
 	call_text(&call, text, sizeof(text));
-	check(!err && call.badge == 10 && strcmp(text, "mine") == 0,
-	      "the queued call of a caller that exited is gone: the next RECV gets the next call",
-	      "%s badge %llu \"%s\"", err_name(err), (unsigned long long)call.badge, text);
+	dc_check_why(!err && call.badge == 10 && strcmp(text, "mine") == 0,
+	             "the queued call of a caller that exited is gone: the next RECV gets the next call",
+	             "%s badge %llu \"%s\"", dc_errname(err), (unsigned long long)call.badge, text);
 	if (!err)
 		answer_echo(&call, NULL, 0);
 	finish(&pend[0]);
-	check(pend[0].status == 0 && pend[0].same, "that call is answered", "%s", err_name(pend[0].status));
+	dc_check_why(pend[0].status == 0 && pend[0].same, "that call is answered", "%s", dc_errname(pend[0].status));
 	cap_release(h);
 
 	/* Killed while its call is received. */
 	h = spawn_caller("blocking", cc);
 	err = capos_recv(srv, rbuf, sizeof(rbuf), &call);
 	call_text(&call, text, sizeof(text));
-	check(!err && call.badge == 9 && strcmp(text, "from blocking") == 0, "received the call of blocking",
-	      "%s badge %llu \"%s\"", err_name(err), (unsigned long long)call.badge, text);
+	dc_check_why(!err && call.badge == 9 && strcmp(text, "from blocking") == 0, "received the call of blocking",
+	             "%s badge %llu \"%s\"", dc_errname(err), (unsigned long long)call.badge, text);
 	int kerr = process_kill(h);
 	werr = process_wait(h, &st);
-	check(!kerr && !werr && st.how == CAPOS_EXIT_STATUS_WHICH_KILLED, "blocking was killed waiting for its answer",
-	      "%s %s how %u", err_name(kerr), err_name(werr), st.how);
+	dc_check_why(!kerr && !werr && st.how == CAPOS_EXIT_STATUS_WHICH_KILLED, "blocking was killed waiting for its answer",
+	             "%s %s how %u", dc_errname(kerr), dc_errname(werr), st.how);
 	err = err ? err : answer_echo(&call, NULL, 0);
-	check(err == CANCELLED, "RETURN to a caller that was killed is cancelled", "%s", err_name(err));
+	dc_check_why(err == CANCELLED, "RETURN to a caller that was killed is cancelled", "%s", dc_errname(err));
 	cap_release(h);
 
 	err = cap_release(srv);
 	cap_release(cc);
 	cap_release(own);
-	check(!err, "the endpoint released after all that", "%s", err_name(err));
+	dc_check_why(!err, "the endpoint released after all that", "%s", dc_errname(err));
 }
 
 int main(void)
 {
 	if (capset_get("console", &console, NULL))
 		return 2;
+	dc_console = console;
+	dc_who = ME;
 	if (capset_get("timer", &timer, NULL) || capset_get("factory", &factory, NULL) ||
 	    capset_get("spawner", &spawner, NULL)) {
 		console_printf(console, ME ": missing a grant (timer, factory, spawner)\n");
@@ -567,6 +552,6 @@ int main(void)
 	own_server();
 	servers_that_go();
 	callers_that_go();
-	console_printf(console, ME ": %s\n", failures ? "FAILED" : "all checks passed");
-	return failures ? 1 : 0;
+	console_printf(console, ME ": %s\n", dc_failed ? "FAILED" : "all checks passed");
+	return dc_failed ? 1 : 0;
 }

@@ -1,9 +1,12 @@
 /*
- * demo-check.h - helpers the spawning and memory demos share (spawn-smoke,
- * frame-allocator-cleanup, virtual-memory, churn include it).
+ * demo-check.h - helpers the demos that check many things share (spawn-smoke,
+ * frame-allocator-cleanup, virtual-memory, churn, endpoint-roundtrip,
+ * ipc-failures, transfer-copy-move include it).
  *
  * - One console line per check: "WHO: WHAT: ok", or "...: FAILED (why)";
  *   dc_failed counts the failures so main can exit non-zero.
+ * - dc_check_why: the same with the reason a check failed, in parentheses
+ *   (endpoint-roundtrip, ipc-failures, transfer-copy-move).
  * - dc_expect: an operation's result must be one exact error (or 0).
  * - dc_probe: whether a CapId names a live hold, without side effects: a
  *   CALL of a method ordinal no interface has answers noSuchMethod through
@@ -62,6 +65,27 @@ DC_FN bool __attribute__((format(printf, 2, 3))) dc_check(bool ok, const char *f
 }
 
 DC_FN const char *dc_errname(int err) { return err == 0 ? "ok" : capos_strerror(err); }
+
+/* One check with its reason: "WHO: WHAT: ok", or "WHO: WHAT: FAILED (WHY)"
+ * with `why_fmt` (which may be NULL) filled in only when it failed. */
+DC_FN bool __attribute__((format(printf, 3, 4))) dc_check_why(bool ok, const char *what, const char *why_fmt, ...)
+{
+	char why[200] = "";
+	if (!ok && why_fmt) {
+		va_list ap;
+		va_start(ap, why_fmt);
+		capos_vsnprintf(why, sizeof(why), why_fmt, ap);
+		va_end(ap);
+	}
+	dc_checks++;
+	if (ok) {
+		dc_say("%s: ok", what);
+		return true;
+	}
+	dc_failed++;
+	dc_say("%s: FAILED (%s)", what, why);
+	return false;
+}
 
 /* `got` must be exactly `want` (0 or a negated ErrorCode). */
 DC_FN bool __attribute__((format(printf, 3, 4))) dc_expect(int got, int want, const char *fmt, ...)

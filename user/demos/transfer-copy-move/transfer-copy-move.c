@@ -17,34 +17,17 @@
  */
 #include <capos/capos.h>
 
+#include "../spawn-smoke/demo-check.h"
+
 #define ME "transfer-copy-move"
 
 static cap_id_t console;
-static int failures;
 
 static const int STALE = -(int)CAPOS_ERROR_CODE_STALE_CAP;
 static const int NOT_TRANSFERABLE = -(int)CAPOS_ERROR_CODE_NOT_TRANSFERABLE;
 static const int INVALID = -(int)CAPOS_ERROR_CODE_INVALID_ARGUMENT;
 static const int EXHAUSTED = -(int)CAPOS_ERROR_CODE_RESOURCE_EXHAUSTED;
 
-static void check(bool ok, const char *what, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void check(bool ok, const char *what, const char *fmt, ...)
-{
-	char detail[200] = "";
-	if (!ok && fmt) {
-		va_list ap;
-		va_start(ap, fmt);
-		capos_vsnprintf(detail, sizeof(detail), fmt, ap);
-		va_end(ap);
-	}
-	if (ok)
-		console_printf(console, ME ": %s: ok\n", what);
-	else
-		console_printf(console, ME ": %s: FAILED (%s)\n", what, detail);
-	failures += !ok;
-}
-
-static const char *err_name(int err) { return err ? capos_strerror(err) : "ok"; }
 
 static cap_id_t need(const char *name)
 {
@@ -149,6 +132,8 @@ int main(void)
 {
 	if (capset_get("console", &console, NULL))
 		return 2;
+	dc_console = console;
+	dc_who = ME;
 	cap_id_t timer = need("timer"), factory = need("factory"), spawner = need("spawner");
 	cap_id_t n1 = need("n1"), n2 = need("n2"), n3 = need("n3"), n4 = need("n4"), n5 = need("n5");
 	cap_id_t pinned = need("pinned"), once = need("once");
@@ -167,7 +152,7 @@ int main(void)
 	};
 	if (!err)
 		err = process_spawn(spawner, "swap-worker", "echo-worker", grants, 3, NULL, &child);
-	check(!err, "an Echo endpoint served by swap-worker", "%s", err_name(err));
+	dc_check_why(!err, "an Echo endpoint served by swap-worker", "%s", dc_errname(err));
 	if (err)
 		return 1;
 
@@ -175,29 +160,29 @@ int main(void)
 	cap_id_t got1 = 0, got2 = 0;
 	struct capos_xfer x1[] = { X(n1, COPY) };
 	err = swap(ep, x1, 1, &got1);
-	check(!err && got1, "swap with a copied capability", "%s, result cap %u", err_name(err), got1);
+	dc_check_why(!err && got1, "swap with a copied capability", "%s, result cap %u", dc_errname(err), got1);
 	err = null_nop(n1);
-	check(!err, "the sender's copied CapId still works", "%s", err_name(err));
+	dc_check_why(!err, "the sender's copied CapId still works", "%s", dc_errname(err));
 
 	/* Move: the sender's CapId is stale; the server holds it. */
 	struct capos_xfer x2[] = { X(n2, MOVE) };
 	err = swap(ep, x2, 1, &got2);
-	check(!err && got2, "swap with a moved capability", "%s, result cap %u", err_name(err), got2);
+	dc_check_why(!err && got2, "swap with a moved capability", "%s, result cap %u", dc_errname(err), got2);
 	err = null_nop(n2);
-	check(err == STALE, "the sender's moved CapId is stale", "%s", err_name(err));
+	dc_check_why(err == STALE, "the sender's moved CapId is stale", "%s", dc_errname(err));
 	err = cap_release(n2);
-	check(err == STALE, "releasing the moved CapId is staleCap", "%s", err_name(err));
+	dc_check_why(err == STALE, "releasing the moved CapId is staleCap", "%s", dc_errname(err));
 	err = command(ep, "cmd:kept", text, sizeof(text));
-	check(!err && strcmp(text, "kept=2 ok=2") == 0, "the server can use both capabilities it received",
-	      "%s, \"%s\"", err_name(err), text);
+	dc_check_why(!err && strcmp(text, "kept=2 ok=2") == 0, "the server can use both capabilities it received",
+	             "%s, \"%s\"", dc_errname(err), text);
 
 	/* The capabilities in the results are usable client holds. */
 	err = command(got1, "cmd:badge", text, sizeof(text));
-	check(!err && strcmp(text, "1001") == 0, "the capability from the first swap's results works (badge 1001)",
-	      "%s, \"%s\"", err_name(err), text);
+	dc_check_why(!err && strcmp(text, "1001") == 0, "the capability from the first swap's results works (badge 1001)",
+	             "%s, \"%s\"", dc_errname(err), text);
 	err = command(got2, "cmd:badge", text, sizeof(text));
-	check(!err && strcmp(text, "1002") == 0, "the capability from the second swap's results works (badge 1002)",
-	      "%s, \"%s\"", err_name(err), text);
+	dc_check_why(!err && strcmp(text, "1002") == 0, "the capability from the second swap's results works (badge 1002)",
+	             "%s, \"%s\"", dc_errname(err), text);
 	cap_release(got1);
 	cap_release(got2);
 
@@ -205,22 +190,22 @@ int main(void)
 	cap_id_t dummy;
 	struct capos_xfer x3[] = { X(n3, MOVE), X(pinned, COPY), X(n4, MOVE) };
 	err = swap(ep, x3, 3, &dummy);
-	check(err == NOT_TRANSFERABLE, "a message carrying a nonTransferable hold is notTransferable", "%s",
-	      err_name(err));
+	dc_check_why(err == NOT_TRANSFERABLE, "a message carrying a nonTransferable hold is notTransferable", "%s",
+	             dc_errname(err));
 	cap_id_t after3[] = { n3, pinned, n4 };
-	check(all_ours(after3, 3, which, sizeof(which)), "every capability of that message is still the sender's", "%s",
-	      which);
+	dc_check_why(all_ours(after3, 3, which, sizeof(which)), "every capability of that message is still the sender's", "%s",
+	             which);
 	struct capos_xfer x4[] = { X(pinned, MOVE) };
 	err = swap(ep, x4, 1, &dummy);
-	check(err == NOT_TRANSFERABLE && null_nop(pinned) == 0, "moving the nonTransferable hold alone is refused too",
-	      "%s", err_name(err));
+	dc_check_why(err == NOT_TRANSFERABLE && null_nop(pinned) == 0, "moving the nonTransferable hold alone is refused too",
+	             "%s", dc_errname(err));
 
 	/* moveOnly: a copy is refused, a move is allowed. */
 	struct capos_xfer x5[] = { X(n3, COPY), X(once, COPY) };
 	err = swap(ep, x5, 2, &dummy);
 	cap_id_t after5[] = { n3, once };
-	check(err == NOT_TRANSFERABLE && all_ours(after5, 2, which, sizeof(which)),
-	      "copying a moveOnly hold is notTransferable and moves nothing", "%s %s", err_name(err), which);
+	dc_check_why(err == NOT_TRANSFERABLE && all_ours(after5, 2, which, sizeof(which)),
+	             "copying a moveOnly hold is notTransferable and moves nothing", "%s %s", dc_errname(err), which);
 
 	/* A stale CapId among valid ones. */
 	cap_id_t stale = n5;
@@ -228,36 +213,36 @@ int main(void)
 	struct capos_xfer x6[] = { X(n3, MOVE), X(stale, COPY), X(n4, MOVE) };
 	err = swap(ep, x6, 3, &dummy);
 	cap_id_t after6[] = { n3, n4 };
-	check(err == STALE && all_ours(after6, 2, which, sizeof(which)),
-	      "a stale CapId among valid ones is staleCap and moves nothing", "%s %s", err_name(err), which);
+	dc_check_why(err == STALE && all_ours(after6, 2, which, sizeof(which)),
+	             "a stale CapId among valid ones is staleCap and moves nothing", "%s %s", dc_errname(err), which);
 
 	/* The same hold twice, once moved. */
 	struct capos_xfer x7[] = { X(n3, MOVE), X(n3, MOVE) };
 	err = swap(ep, x7, 2, &dummy);
-	check(err == INVALID && null_nop(n3) == 0, "one hold moved twice in a message is invalidArgument", "%s",
-	      err_name(err));
+	dc_check_why(err == INVALID && null_nop(n3) == 0, "one hold moved twice in a message is invalidArgument", "%s",
+	             dc_errname(err));
 	struct capos_xfer x8[] = { X(n4, COPY), X(n3, COPY), X(n3, MOVE) };
 	err = swap(ep, x8, 3, &dummy);
 	cap_id_t after8[] = { n3, n4 };
-	check(err == INVALID && all_ours(after8, 2, which, sizeof(which)),
-	      "one hold copied and moved in a message is invalidArgument and moves nothing", "%s %s", err_name(err),
-	      which);
+	dc_check_why(err == INVALID && all_ours(after8, 2, which, sizeof(which)),
+	             "one hold copied and moved in a message is invalidArgument and moves nothing", "%s %s", dc_errname(err),
+	             which);
 	err = command(ep, "cmd:kept", text, sizeof(text));
-	check(!err && strcmp(text, "kept=2 ok=2") == 0, "none of the refused calls reached the server", "%s, \"%s\"",
-	      err_name(err), text);
+	dc_check_why(!err && strcmp(text, "kept=2 ok=2") == 0, "none of the refused calls reached the server", "%s, \"%s\"",
+	             dc_errname(err), text);
 
 	/* Allowed: one hold copied twice; a moveOnly hold moved. */
 	cap_id_t got3 = 0, got4 = 0;
 	struct capos_xfer x9[] = { X(n1, COPY), X(n1, COPY) };
 	err = swap(ep, x9, 2, &got3);
-	check(!err && null_nop(n1) == 0, "one hold copied twice in a message is allowed", "%s", err_name(err));
+	dc_check_why(!err && null_nop(n1) == 0, "one hold copied twice in a message is allowed", "%s", dc_errname(err));
 	struct capos_xfer x10[] = { X(once, MOVE) };
 	err = swap(ep, x10, 1, &got4);
-	check(!err && null_nop(once) == STALE, "a moveOnly hold can be moved (and is then stale here)", "%s",
-	      err_name(err));
+	dc_check_why(!err && null_nop(once) == STALE, "a moveOnly hold can be moved (and is then stale here)", "%s",
+	             dc_errname(err));
 	err = command(ep, "cmd:kept", text, sizeof(text));
-	check(!err && strcmp(text, "kept=5 ok=5") == 0, "the server holds all five capabilities it was sent",
-	      "%s, \"%s\"", err_name(err), text);
+	dc_check_why(!err && strcmp(text, "kept=5 ok=5") == 0, "the server holds all five capabilities it was sent",
+	             "%s, \"%s\"", dc_errname(err), text);
 	cap_release(got3);
 	cap_release(got4);
 
@@ -267,22 +252,22 @@ int main(void)
 		x32[i] = X(n1, COPY);
 	cap_id_t got5 = 0;
 	err = swap(ep, x32, 32, &got5);
-	check(!err && got5, "a message carrying 32 capabilities (the limit)", "%s", err_name(err));
+	dc_check_why(!err && got5, "a message carrying 32 capabilities (the limit)", "%s", dc_errname(err));
 	cap_release(got5);
 	err = swap(ep, x32, 33, &dummy);
-	check(err == -(int)CAPOS_ERROR_CODE_TOO_LARGE, "a message carrying 33 capabilities is tooLarge", "%s",
-	      err_name(err));
+	dc_check_why(err == -(int)CAPOS_ERROR_CODE_TOO_LARGE, "a message carrying 33 capabilities is tooLarge", "%s",
+	             dc_errname(err));
 	struct capos_xfer xbad[] = { X(n3, MOVE), { .cap = n4, .mode = 7 } };
 	err = swap(ep, xbad, 2, &dummy);
-	check(err == INVALID && null_nop(n3) == 0, "an unknown transfer mode is invalidArgument and moves nothing", "%s",
-	      err_name(err));
+	dc_check_why(err == INVALID && null_nop(n3) == 0, "an unknown transfer mode is invalidArgument and moves nothing", "%s",
+	             dc_errname(err));
 	struct capos_xfer xres[] = { X(n3, MOVE), { .cap = n4, .mode = COPY, .reserved = { 0, 1, 0 } } };
 	err = swap(ep, xres, 2, &dummy);
-	check(err == -(int)CAPOS_ERROR_CODE_RESERVED_NON_ZERO && null_nop(n3) == 0,
-	      "a descriptor with a reserved byte set is reservedNonZero and moves nothing", "%s", err_name(err));
+	dc_check_why(err == -(int)CAPOS_ERROR_CODE_RESERVED_NON_ZERO && null_nop(n3) == 0,
+	             "a descriptor with a reserved byte set is reservedNonZero and moves nothing", "%s", dc_errname(err));
 	err = command(ep, "cmd:kept", text, sizeof(text));
-	check(!err && strcmp(text, "kept=37 ok=37") == 0, "the server holds the 32 as well", "%s, \"%s\"", err_name(err),
-	      text);
+	dc_check_why(!err && strcmp(text, "kept=37 ok=37") == 0, "the server holds the 32 as well", "%s, \"%s\"", dc_errname(err),
+	             text);
 
 	/* A call carrying a moved capability that times out in the queue
 	 * leaves nothing behind: the capability is still the sender's. */
@@ -313,18 +298,18 @@ int main(void)
 			e2 = capos_ring_wait(capos_ring(), wud, &wc);
 		if (!e2)
 			e2 = cap_call_finish(&wa, &wc, &wres);
-		check(e2 == -(int)CAPOS_ERROR_CODE_TIMEOUT && null_nop(n1) == 0,
+		dc_check_why(e2 == -(int)CAPOS_ERROR_CODE_TIMEOUT && null_nop(n1) == 0,
 		      "a swap moving a capability that times out in the queue leaves it with the sender", "%s",
-		      err_name(e2));
+		      dc_errname(e2));
 		if (!e1)
 			e1 = capos_ring_wait(capos_ring(), sud, &sc);
 		if (!e1)
 			e1 = cap_call_finish(&sa, &sc, &sres);
-		check(!e1, "the call the server was busy with is answered", "%s", err_name(e1));
+		dc_check_why(!e1, "the call the server was busy with is answered", "%s", dc_errname(e1));
 	}
 	err = command(ep, "cmd:kept", text, sizeof(text));
-	check(!err && strcmp(text, "kept=37 ok=37") == 0, "the timed-out swap never reached the server", "%s, \"%s\"",
-	      err_name(err), text);
+	dc_check_why(!err && strcmp(text, "kept=37 ok=37") == 0, "the timed-out swap never reached the server", "%s, \"%s\"",
+	             dc_errname(err), text);
 
 	/* A receiver whose table is full: tiny-worker has capSlots 5 and four
 	 * grants, so a call carrying two capabilities cannot be delivered. Its
@@ -343,10 +328,10 @@ int main(void)
 	struct capos_quota q = { .cap_slots = 5 };
 	if (!err)
 		err = process_spawn(spawner, "tiny-worker", "echo-worker", tgrants, 4, &q, &tiny);
-	check(!err, "tiny-worker spawned with capSlots 5 (one free)", "%s", err_name(err));
+	dc_check_why(!err, "tiny-worker spawned with capSlots 5 (one free)", "%s", dc_errname(err));
 	err = command(tep, "warm-up", text, sizeof(text));
-	check(!err && strcmp(text, "warm-up") == 0, "tiny-worker answers a call without capabilities", "%s",
-	      err_name(err));
+	dc_check_why(!err && strcmp(text, "warm-up") == 0, "tiny-worker answers a call without capabilities", "%s",
+	             dc_errname(err));
 	{
 		uint8_t arena[128] __attribute__((aligned(8))), ans[256] __attribute__((aligned(8)));
 		struct capn_builder b;
@@ -363,9 +348,9 @@ int main(void)
 		err = cap_call_submit(capos_ring(), &a, &ud);
 		sys_cap_enter(0, 0); /* the CALL meets the worker's waiting RECV */
 		cap_id_t both[] = { n3, n4 };
-		check(!err && all_ours(both, 2, which, sizeof(which)),
+		dc_check_why(!err && all_ours(both, 2, which, sizeof(which)),
 		      "while the full server cannot take the call, both capabilities are still the sender's", "%s %s",
-		      err_name(err), which);
+		      dc_errname(err), which);
 		struct capos_cqe c;
 		struct cap_call_result res;
 		if (!err)
@@ -380,19 +365,19 @@ int main(void)
 			memcpy(text, d.ptr, m);
 			text[m] = '\0';
 		}
-		check(!err && strcmp(text, "kept=2 ok=2") == 0,
+		dc_check_why(!err && strcmp(text, "kept=2 ok=2") == 0,
 		      "the call stayed queued and was delivered, capabilities and all, once the server had room",
-		      "%s, \"%s\"", err_name(err), text);
-		check(null_nop(n3) == STALE && null_nop(n4) == STALE, "the moved capabilities are now stale here", NULL);
+		      "%s, \"%s\"", dc_errname(err), text);
+		dc_check_why(null_nop(n3) == STALE && null_nop(n4) == STALE, "the moved capabilities are now stale here", NULL);
 	}
 	err = command(tep, "cmd:stats", text, sizeof(text));
-	check(!err && strcmp(text, "kept=2 cancelled=0 exhausted=1") == 0,
-	      "tiny-worker's RECV failed once with resourceExhausted", "%s, \"%s\"", err_name(err), text);
+	dc_check_why(!err && strcmp(text, "kept=2 cancelled=0 exhausted=1") == 0,
+	             "tiny-worker's RECV failed once with resourceExhausted", "%s, \"%s\"", dc_errname(err), text);
 	err = command(tep, "cmd:quit", text, sizeof(text));
 	struct capos_exit st;
 	int werr = process_wait(tiny, &st);
-	check(!err && !werr && st.how == CAPOS_EXIT_STATUS_WHICH_CODE && st.code == 0, "tiny-worker exited with code 0",
-	      "%s %s how %u code %d", err_name(err), err_name(werr), st.how, st.code);
+	dc_check_why(!err && !werr && st.how == CAPOS_EXIT_STATUS_WHICH_CODE && st.code == 0, "tiny-worker exited with code 0",
+	             "%s %s how %u code %d", dc_errname(err), dc_errname(werr), st.how, st.code);
 	cap_release(tep);
 	cap_release(tiny);
 
@@ -403,42 +388,42 @@ int main(void)
 	while (nfill < 300 && endpoint_create(factory, CAPOS_ECHO_INTERFACE_ID, &fill[nfill]) == 0)
 		nfill++;
 	err = swap(ep, NULL, 0, &dummy);
-	check(nfill > 0 && nfill < 300 && err == EXHAUSTED,
-	      "a swap whose result capability does not fit the caller's full table is resourceExhausted", "%d filled, %s",
-	      nfill, err_name(err));
+	dc_check_why(nfill > 0 && nfill < 300 && err == EXHAUSTED,
+	             "a swap whose result capability does not fit the caller's full table is resourceExhausted", "%d filled, %s",
+	             nfill, dc_errname(err));
 	for (int i = 0; i < nfill; i++)
 		cap_release(fill[i]);
 	cap_id_t got6 = 0;
 	err = swap(ep, NULL, 0, &got6);
-	check(!err && got6, "with room again, the next swap delivers its result capability", "%s", err_name(err));
+	dc_check_why(!err && got6, "with room again, the next swap delivers its result capability", "%s", dc_errname(err));
 	err = command(got6, "cmd:badge", text, sizeof(text));
-	check(!err && strcmp(text, "1007") == 0, "... which works (badge 1007)", "%s, \"%s\"", err_name(err), text);
+	dc_check_why(!err && strcmp(text, "1007") == 0, "... which works (badge 1007)", "%s, \"%s\"", dc_errname(err), text);
 	cap_release(got6);
 
 	/* Exceptions: the CapException's code is the caller's error, its
 	 * message comes along. */
 	struct cap_call_result res;
 	err = command_x(ep, "cmd:raise:20:no entry for you", NULL, 0, text, sizeof(text), &res);
-	check(err == -(int)CAPOS_ERROR_CODE_PERMISSION_DENIED && res.exception,
-	      "an exception RETURN reaches the caller as permissionDenied", "%s, exception %d", err_name(err),
-	      res.exception);
-	check(strcmp(text, "no entry for you") == 0, "... with its message", "\"%s\"", text);
+	dc_check_why(err == -(int)CAPOS_ERROR_CODE_PERMISSION_DENIED && res.exception,
+	             "an exception RETURN reaches the caller as permissionDenied", "%s, exception %d", dc_errname(err),
+	             res.exception);
+	dc_check_why(strcmp(text, "no entry for you") == 0, "... with its message", "\"%s\"", text);
 	err = command_x(ep, "cmd:raise:11:too slow", NULL, 0, text, sizeof(text), &res);
-	check(err == -(int)CAPOS_ERROR_CODE_TIMEOUT && res.exception && strcmp(text, "too slow") == 0,
-	      "an exception with code timeout reaches the caller as timeout", "%s \"%s\"", err_name(err), text);
+	dc_check_why(err == -(int)CAPOS_ERROR_CODE_TIMEOUT && res.exception && strcmp(text, "too slow") == 0,
+	             "an exception with code timeout reaches the caller as timeout", "%s \"%s\"", dc_errname(err), text);
 	err = command_x(ep, "cmd:raise:999:no such code", NULL, 0, text, sizeof(text), &res);
-	check(err == -(int)CAPOS_ERROR_CODE_INTERNAL && res.exception,
-	      "an exception whose code is not an ErrorCode reaches the caller as internal", "%s", err_name(err));
+	dc_check_why(err == -(int)CAPOS_ERROR_CODE_INTERNAL && res.exception,
+	             "an exception whose code is not an ErrorCode reaches the caller as internal", "%s", dc_errname(err));
 	err = command(ep, "after-exceptions", text, sizeof(text));
-	check(!err && strcmp(text, "after-exceptions") == 0, "the server answers normally after exceptions", "%s",
-	      err_name(err));
+	dc_check_why(!err && strcmp(text, "after-exceptions") == 0, "the server answers normally after exceptions", "%s",
+	             dc_errname(err));
 
 	err = command(ep, "cmd:quit", text, sizeof(text));
 	werr = process_wait(child, &st);
-	check(!err && !werr && st.how == CAPOS_EXIT_STATUS_WHICH_CODE && st.code == 0, "swap-worker exited with code 0",
-	      "%s %s how %u code %d", err_name(err), err_name(werr), st.how, st.code);
+	dc_check_why(!err && !werr && st.how == CAPOS_EXIT_STATUS_WHICH_CODE && st.code == 0, "swap-worker exited with code 0",
+	             "%s %s how %u code %d", dc_errname(err), dc_errname(werr), st.how, st.code);
 	cap_release(ep);
 	cap_release(child);
-	console_printf(console, ME ": %s\n", failures ? "FAILED" : "all checks passed");
-	return failures ? 1 : 0;
+	console_printf(console, ME ": %s\n", dc_failed ? "FAILED" : "all checks passed");
+	return dc_failed ? 1 : 0;
 }

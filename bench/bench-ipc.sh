@@ -12,6 +12,8 @@
 # (bench/mem.manifest). PASS/MISS against the issue's targets is printed
 # for information only: this is not a test.
 set -euo pipefail
+# shellcheck source=bench/elf.sh
+. "$(dirname "$0")/elf.sh"
 
 sim=$1
 dir=$2
@@ -182,13 +184,7 @@ per_rss=$(awk -v a="${mark_rss[0]}" -v b="${mark_rss[$last]}" -v n="$n" 'BEGIN {
 per_map=$(awk -v a="${mark_map[0]}" -v b="${mark_map[$last]}" -v n="$n" 'BEGIN { printf "%.1f", (b - a) / n }')
 
 # The layout the kernel gives each process (kernel/proc.c build_image).
-elf=$dir/capos-idle.elf
-span=0
-while read -r type _ vaddr _ _ memsz _; do
-	[ "$type" = LOAD ] || continue
-	e=$((vaddr + memsz))
-	[ "$e" -gt "$span" ] && span=$e
-done < <(readelf -lW "$elf")
+span=$(elf_span "$dir/capos-idle.elf")
 image_kib=$(((span + 4095) / 4096 * 4))
 tls_kib=4 # one page (more only for a TLS block over 4 KiB less the TCB)
 eval "$("$dir/sizes" | awk '$1 == "K" { printf "k_%s=%s; kr_%s=%s\n", $2, $3, $2, $4 }')"

@@ -12,6 +12,8 @@
 # the ELF files' debug information, as "function(user:program)".
 # Writes OUT (callgrind format) and prints the top five functions.
 set -euo pipefail
+# shellcheck source=bench/elf.sh
+. "$(dirname "$0")/elf.sh"
 
 sim=$1
 dir=$2
@@ -37,12 +39,7 @@ map=$dir/profile.names
 : >"$map"
 while read -r _ prog base; do
 	elf=$dir/capos-$prog.elf
-	span=0
-	while read -r type _ vaddr _ _ memsz _; do
-		[ "$type" = LOAD ] || continue
-		e=$((vaddr + memsz))
-		[ "$e" -gt "$span" ] && span=$e
-	done < <(readelf -lW "$elf")
+	span=$(elf_span "$elf")
 	addrs=()
 	offs=()
 	for a in $(grep -oE '^c?fn=\([0-9]+\) 0x[0-9a-f]+$' "$raw" | awk '{ print $2 }' | sort -u); do
